@@ -1,0 +1,86 @@
+"""Write a run's results into its output directory (atomically, rank zero only).
+
+<output_dir>/splits.json                  content ids per dataset and split
+<output_dir>/results/metrics.json|csv     test metrics per dataset
+<output_dir>/results/predictions_<dataset>.csv   one row per test pair
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from pathlib import Path
+
+import pytorch_lightning as pl
+from pytorch_lightning.utilities import rank_zero_only
+
+from hdr_iqa.data.records import QUALITY_DIRECTION
+from hdr_iqa.metrics import METRIC_NAMES
+from hdr_iqa.utils.files import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+
+def metrics_by_dataset(callback_metrics: dict, stage: str = "test") -> dict[str, dict[str, float]]:
+    """``{"test/hdr/srocc": v, ...}`` -> ``{"hdr": {"srocc": v, ...}}``."""
+    table: dict[str, dict[str, float]] = {}
+    for key, value in callback_metrics.items():
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == stage and parts[2] in METRIC_NAMES:
+            table.setdefault(parts[1], {})[parts[2]] = float(value)
+    return table
+
+
+def _csv_text(header: list[str], rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+class ResultsWriter(pl.Callback):
+    """Save splits at set-up and test metrics + per-pair predictions after testing."""
+
+    def __init__(self, output_dir: str | Path) -> None:
+        super().__init__()
+        self.output_dir = Path(output_dir)
+
+    @rank_zero_only
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        datamodule = getattr(trainer, "datamodule", None)
+        if datamodule is not None and getattr(datamodule, "splits", None):
+            datamodule.save_splits(self.output_dir)
+
+    @rank_zero_only
+    def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        results = self.output_dir / "results"
+        metrics = metrics_by_dataset(trainer.callback_metrics)
+        predictions = getattr(pl_module, "test_predictions", {})
+        records = trainer.datamodule.eval_records("test") if trainer.datamodule else {}
+        for name, values in metrics.items():
+            values["n"] = len(predictions.get(name, {}).get("index", []))
+        payload = {"quality_direction": QUALITY_DIRECTION, "test": metrics}
+        atomic_write_text(results / "metrics.json", json.dumps(payload, indent=2) + "\n")
+        rows = [[name, *(m.get(k, float("nan")) for k in (*METRIC_NAMES, "n"))]
+                for name, m in metrics.items()]  # fmt: skip
+        atomic_write_text(results / "metrics.csv", _csv_text(["dataset", *METRIC_NAMES, "n"], rows))
+        for name, pred in predictions.items():
+            recs = records.get(name, [])
+            rows = []
+            for index, prediction, target in zip(
+                pred["index"].tolist(),
+                pred["prediction"].tolist(),
+                pred["target"].tolist(),
+                strict=True,
+            ):
+                record = recs[index] if index < len(recs) else None
+                rows.append([
+                    record.ref if record else "", record.dist if record else "",
+                    record.content if record else "", target, prediction,
+                ])  # fmt: skip
+            header = ["ref", "dist", "content", "target", "prediction"]
+            atomic_write_text(results / f"predictions_{name}.csv", _csv_text(header, rows))
+        log.info("test results written to %s", results)

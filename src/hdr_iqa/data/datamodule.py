@@ -1,0 +1,186 @@
+"""LightningDataModule combining a source (usually SDR) and a target (usually HDR) dataset.
+
+* Training: a dict ``{"source": batch, "target": batch}`` per step (roles that exist). With both
+  roles, each gets half of ``batch_size`` and an epoch is one pass over the target loader; the
+  source loader restarts with a fresh shuffle every epoch and cycles if it is shorter
+  (reference-spec section 6.4).
+* Validation/test: one loader per role, in ``eval_names`` order; metrics are keyed by the
+  dataset's name (e.g. ``val/sdr/srocc``, ``test/hdr/srocc``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+from pytorch_lightning.utilities import CombinedLoader
+from torch.utils.data import DataLoader
+
+from hdr_iqa.data.pair_dataset import PairDataset
+from hdr_iqa.data.records import PairRecord, PairSource
+from hdr_iqa.data.splits import SPLIT_NAMES, save_splits, split_contents
+from hdr_iqa.errors import ConfigError, DataError
+
+log = logging.getLogger(__name__)
+ROLES = ("source", "target")
+
+
+class IQADataModule(pl.LightningDataModule):
+    """Source + target full-reference IQA data, split by content.
+
+    Args:
+        source: labelled source dataset (e.g. SDR), or None.
+        target: target dataset (e.g. HDR; may be unlabelled), or None.
+        patch_size: patch side in pixels (the model's).
+        patches: patches per image for ``train``, ``val`` and ``test``.
+        test_repeats: patch draws averaged per test image.
+        split: content ratios for ``train``/``val``/``test``.
+        seed: split and evaluation-draw seed.
+        batch_size: training pairs per step, over both roles (halved per role in DA).
+        eval_batch_size: pairs per validation/test batch.
+        num_workers, pin_memory, persistent_workers: DataLoader settings.
+        flips: random flips in training.
+    """
+
+    def __init__(
+        self,
+        source: PairSource | None,
+        target: PairSource | None,
+        patch_size: int,
+        patches: Mapping[str, int],
+        test_repeats: int = 1,
+        split: Mapping[str, float] | None = None,
+        seed: int = 0,
+        batch_size: int = 8,
+        eval_batch_size: int = 4,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        persistent_workers: bool = True,
+        flips: bool = True,
+    ) -> None:
+        super().__init__()
+        self.sources = {role: s for role, s in zip(ROLES, (source, target), strict=True) if s}
+        if not self.sources:
+            raise ConfigError("data needs a source or a target dataset; both are null")
+        names = [s.name for s in self.sources.values()]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"source and target datasets need different names, got {names}")
+        missing = {"train", "val", "test"} - set(patches)
+        if missing:
+            raise ConfigError(f"data.patches needs train, val and test counts; missing {missing}")
+        self.patch_size = patch_size
+        self.patches = dict(patches)
+        self.test_repeats = test_repeats
+        self.split_ratios = dict(split or {"train": 0.6, "val": 0.2, "test": 0.2})
+        self.seed = seed
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.persistent_workers = persistent_workers and num_workers > 0
+        self.flips = flips
+        self.records: dict[str, dict[str, list[PairRecord]]] = {}
+        self.splits: dict[str, dict[str, list[str]]] = {}
+
+    # ------------------------------------------------------------------ set-up
+    def prepare_data(self) -> None:
+        for source in self.sources.values():
+            prepare = getattr(source, "prepare", None)
+            if prepare is not None:
+                prepare()
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.records:
+            return
+        for role, source in self.sources.items():
+            records = source.records()
+            if not records:
+                raise DataError(f"dataset {source.name!r} ({role}) has no samples")
+            contents = split_contents((r.content for r in records), self.split_ratios, self.seed)
+            self.splits[source.name] = contents
+            by_split = {}
+            for split_name, members in contents.items():
+                chosen = set(members)
+                by_split[split_name] = [r for r in records if r.content in chosen]
+            self.records[role] = by_split
+            sizes = {k: len(v) for k, v in by_split.items()}
+            log.info("dataset %s (%s): %s pairs per split", source.name, role, sizes)
+
+    def save_splits(self, directory: str | Path) -> Path:
+        """Write the content ids of every split to ``<directory>/splits.json``."""
+        return save_splits(Path(directory) / "splits.json", self.splits)
+
+    @property
+    def eval_names(self) -> list[str]:
+        """Dataset names of the validation/test loaders, in loader order."""
+        return [self.sources[role].name for role in self._eval_roles()]
+
+    def _eval_roles(self) -> list[str]:
+        return [r for r in self.sources if any(x.labelled for x in self._split(r, "test"))]
+
+    def _split(self, role: str, split: str) -> list[PairRecord]:
+        return self.records.get(role, {}).get(split, [])
+
+    # ------------------------------------------------------------------ loaders
+    def _loader(self, dataset: PairDataset, batch_size: int, shuffle: bool) -> DataLoader:
+        return DataLoader(
+            dataset,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            drop_last=False,
+            num_workers=self.num_workers,
+            pin_memory=self.pin_memory,
+            persistent_workers=self.persistent_workers,
+        )
+
+    def _dataset(self, role: str, split: str) -> PairDataset:
+        train = split == "train"
+        return PairDataset(
+            self._split(role, split),
+            patch_size=self.patch_size,
+            num_patches=self.patches[split],
+            train=train,
+            repeats=self.test_repeats if split == "test" else 1,
+            seed=self.seed,
+            flips=self.flips,
+        )
+
+    def train_dataloader(self) -> Any:
+        roles = [r for r in self.sources if self._split(r, "train")]
+        if not roles:
+            raise DataError("the training split is empty for every dataset")
+        per_role = max(self.batch_size // len(roles), 1)
+        loaders = {r: self._loader(self._dataset(r, "train"), per_role, True) for r in roles}
+        if len(loaders) == 1:
+            return CombinedLoader(loaders, mode="max_size_cycle")
+        # Epoch = one pass over the target; the source restarts each epoch and cycles if short.
+        longer_source = len(loaders["source"]) > len(loaders["target"])
+        return CombinedLoader(loaders, mode="min_size" if longer_source else "max_size_cycle")
+
+    def _eval_loaders(self, split: str) -> list[DataLoader]:
+        loaders = []
+        for role in self._eval_roles():
+            records = self._split(role, split)
+            if not records:
+                raise DataError(
+                    f"the {split} split of dataset {self.sources[role].name!r} is empty; "
+                    f"adjust data.split (now {self.split_ratios})"
+                )
+            loaders.append(self._loader(self._dataset(role, split), self.eval_batch_size, False))
+        return loaders
+
+    def val_dataloader(self) -> list[DataLoader]:
+        return self._eval_loaders("val")
+
+    def test_dataloader(self) -> list[DataLoader]:
+        return self._eval_loaders("test")
+
+    def eval_records(self, split: str) -> dict[str, list[PairRecord]]:
+        """The records behind each val/test loader, keyed by dataset name."""
+        return {self.sources[r].name: self._split(r, split) for r in self._eval_roles()}
+
+
+__all__ = ["ROLES", "SPLIT_NAMES", "IQADataModule"]

@@ -1,0 +1,144 @@
+"""A torch Dataset of (reference, distorted) pairs cut into aligned patches."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from hdr_iqa.data.patches import extract_patches, patch_centres, sample_positions
+from hdr_iqa.data.records import PairRecord
+from hdr_iqa.errors import DataError
+from hdr_iqa.io import read_image
+
+
+class ImageCache:
+    """Per-process LRU cache of decoded images, bounded in bytes."""
+
+    def __init__(self, max_bytes: int = 1 << 30) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, path: str) -> np.ndarray:
+        image = self._items.get(path)
+        if image is not None:
+            self._items.move_to_end(path)
+            return image
+        image = read_image(path)
+        if image.nbytes <= self.max_bytes:
+            self._items[path] = image
+            self._bytes += image.nbytes
+            while self._bytes > self.max_bytes:
+                _, evicted = self._items.popitem(last=False)
+                self._bytes -= evicted.nbytes
+        return image
+
+
+def eval_generator(seed: int, index: int, repeat: int) -> torch.Generator:
+    """The generator of test-time patch draw ``repeat`` of sample ``index`` (reproducible)."""
+    state = np.random.SeedSequence([seed, index, repeat]).generate_state(2, dtype=np.uint32)
+    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+
+
+class PairDataset(Dataset):
+    """Aligned patches of full-reference pairs.
+
+    Args:
+        records: the pairs.
+        patch_size: patch side P in pixels.
+        num_patches: patches N per image.
+        train: random positions and flips from the worker's RNG; otherwise positions are drawn
+            from a generator seeded by (seed, index, repeat), so evaluation is reproducible.
+        repeats: independent patch draws R per sample (test-time ensembling).
+        seed: base seed of evaluation draws.
+        flips: random horizontal/vertical flips (training only), identical for ref and dist.
+        cache_bytes: decoded-image cache budget per process.
+
+    Each item is a dict with ``ref``, ``dist``: (R, N, 3, P, P) uint8 (display-encoded) or
+    float32 (when any record is in cd/m^2: display-encoded values then become [0, 1] floats);
+    ``pos``: (R, N, 2) float32 normalised patch centres; ``score``: float32 target (NaN if
+    unlabelled); ``display``: (NUM_PARAMS,) display parameters; ``index``: int.
+    """
+
+    def __init__(
+        self,
+        records: Sequence[PairRecord],
+        patch_size: int,
+        num_patches: int,
+        train: bool,
+        repeats: int = 1,
+        seed: int = 0,
+        flips: bool = True,
+        cache_bytes: int = 1 << 30,
+    ) -> None:
+        if num_patches < 1 or repeats < 1:
+            raise ValueError(
+                f"need num_patches >= 1 and repeats >= 1, got {num_patches}, {repeats}"
+            )
+        self.records = list(records)
+        self.patch_size = patch_size
+        self.num_patches = num_patches
+        self.train = train
+        self.repeats = repeats
+        self.seed = seed
+        self.flips = flips and train
+        self.float_pixels = any(r.display.absolute for r in self.records)
+        self._displays = {r.display: r.display.params() for r in self.records}
+        self._cache = ImageCache(cache_bytes)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def _load_pair(self, record: PairRecord) -> torch.Tensor:
+        ref = self._cache.get(record.ref)
+        dist = self._cache.get(record.dist)
+        if ref.shape != dist.shape:
+            raise DataError(
+                f"reference and distorted image differ in size: {record.ref} is "
+                f"{ref.shape[1]}x{ref.shape[0]}, {record.dist} is {dist.shape[1]}x{dist.shape[0]}"
+            )
+        pair = torch.from_numpy(np.stack((ref, dist)))  # (2, H, W, 3)
+        if self.float_pixels and pair.dtype == torch.uint8:
+            pair = pair.float() / 255.0
+        return pair
+
+    def __getitem__(self, index: int) -> dict:
+        record = self.records[index]
+        pair = self._load_pair(record)
+        height, width = pair.shape[1:3]
+        patches, centres = [], []
+        for repeat in range(self.repeats):
+            generator = None if self.train else eval_generator(self.seed, index, repeat)
+            try:
+                tops, lefts = sample_positions(
+                    height, width, self.num_patches, self.patch_size, generator
+                )
+            except ValueError as error:
+                raise DataError(f"{record.dist}: {error}") from error
+            patches.append(extract_patches(pair, tops, lefts, self.patch_size))
+            centres.append(patch_centres(tops, lefts, height, width, self.patch_size))
+        stacked = torch.stack(patches, dim=1)  # (2, R, N, 3, P, P)
+        pos = torch.stack(centres)  # (R, N, 2)
+        if self.flips:
+            if torch.rand(()) < 0.5:
+                stacked, pos = (
+                    stacked.flip(-1),
+                    pos * torch.tensor([1.0, -1.0]) + torch.tensor([0.0, 1.0]),
+                )
+            if torch.rand(()) < 0.5:
+                stacked, pos = (
+                    stacked.flip(-2),
+                    pos * torch.tensor([-1.0, 1.0]) + torch.tensor([1.0, 0.0]),
+                )
+        return {
+            "ref": stacked[0],
+            "dist": stacked[1],
+            "pos": pos,
+            "score": torch.tensor(record.score, dtype=torch.float32),
+            "display": self._displays[record.display],
+            "index": index,
+        }

@@ -1,0 +1,237 @@
+"""The LightningModule: photometric chain on the device, IQA + CORAL losses, metrics.
+
+Training objective (reference-spec section 6.4)::
+
+    L = source_weight * L_iqa(source) + target_weight * L_iqa(target) + coral_weight * L_coral
+
+Source and target batches go through the backbone in one forward pass; their CORAL features are
+then split by role. The photometric chain always runs in float32; the backbone runs under the
+trainer's precision (autocast).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from torch import nn
+from torchmetrics import MaxMetric
+
+from hdr_iqa.errors import ConfigError
+from hdr_iqa.losses import CoralLoss, IQALoss
+from hdr_iqa.metrics import iqa_metrics
+from hdr_iqa.models.base import IQAModel, IQAOutput
+from hdr_iqa.photometry import PhotometricChain
+
+log = logging.getLogger(__name__)
+CHECKPOINT_KEY = "hdr_iqa"
+"""Checkpoint entry holding the resolved run config (used to re-create the model anywhere)."""
+
+
+class IQAModule(pl.LightningModule):
+    """Full-reference IQA training with optional DeepCORAL domain adaptation.
+
+    Args:
+        net: the backbone (:class:`~hdr_iqa.models.base.IQAModel`).
+        chain: partial :class:`PhotometricChain` (completed with the backbone's mean/std).
+        loss: IQA regression loss applied to each labelled role.
+        optimizer: partial optimizer (called with the parameters).
+        scheduler: partial LR schedule (called with the optimizer and ``total_steps``), or None.
+        coral: CORAL loss, or None for no domain adaptation.
+        coral_weight: lambda, the weight of the CORAL term.
+        source_weight, target_weight: alpha and beta, weights of the IQA loss per role
+            (0 for an unlabelled target).
+        sampling: patch size and counts (stored so that a checkpoint knows how it was trained).
+    """
+
+    def __init__(
+        self,
+        net: IQAModel,
+        chain: Callable[..., PhotometricChain],
+        loss: IQALoss,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        scheduler: Callable[..., Any] | None = None,
+        coral: CoralLoss | None = None,
+        coral_weight: float = 0.0,
+        source_weight: float = 1.0,
+        target_weight: float = 1.0,
+        sampling: Mapping[str, int] | None = None,
+    ) -> None:
+        super().__init__()
+        # Only plain values are saved, so checkpoints load with torch.load(weights_only=True);
+        # the complete resolved config travels in checkpoint["hdr_iqa"]["config"].
+        self.save_hyperparameters(
+            {
+                "coral_weight": float(coral_weight),
+                "source_weight": float(source_weight),
+                "target_weight": float(target_weight),
+                "sampling": dict(sampling or {}),
+            },
+            logger=False,
+        )
+        self.optimizer_factory = optimizer
+        self.scheduler_factory = scheduler
+        if coral_weight < 0 or source_weight < 0 or target_weight < 0:
+            raise ConfigError(
+                f"loss weights must be >= 0, got coral {coral_weight}, source {source_weight}, "
+                f"target {target_weight}"
+            )
+        self.net = net
+        self.chain = chain(mean=net.input_mean, std=net.input_std)
+        self.iqa_loss = loss
+        self.coral = coral if coral is not None and coral_weight > 0 else None
+        self.role_weights = {"source": source_weight, "target": target_weight}
+        self.eval_names: list[str] = []
+        self.val_metrics = nn.ModuleList()
+        self.test_metrics = nn.ModuleList()
+        self.val_srocc_best = MaxMetric()
+        self.test_predictions: dict[str, dict[str, torch.Tensor]] = {}
+        self._test_outputs: list[list[tuple[torch.Tensor, ...]]] = []
+        self.run_config: dict | None = None
+
+    # ------------------------------------------------------------------ set-up
+    def setup(self, stage: str) -> None:
+        datamodule = getattr(self.trainer, "datamodule", None)
+        names = list(getattr(datamodule, "eval_names", []) or [])
+        if names and names != self.eval_names:
+            self.eval_names = names
+            self.val_metrics = nn.ModuleList(iqa_metrics() for _ in names)
+            self.test_metrics = nn.ModuleList(iqa_metrics() for _ in names)
+        if datamodule is not None and stage == "fit":
+            self._check_labels(datamodule)
+
+    def _check_labels(self, datamodule: Any) -> None:
+        for role, weight in self.role_weights.items():
+            records = getattr(datamodule, "records", {}).get(role, {}).get("train", [])
+            if weight > 0 and records and not all(r.labelled for r in records):
+                raise ConfigError(
+                    f"the {role} training set has unlabelled samples but its loss weight is "
+                    f"{weight}; set da.{role}_weight=0 to use it for domain adaptation only"
+                )
+
+    # ------------------------------------------------------------------ forward
+    def _chain_inputs(self, batch: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        """(B, R, N, 3, P, P) raw patches -> (B*R, N, 3, P, P) backbone inputs, (B*R, N, 2)."""
+        repeats = batch["dist"].shape[1]
+        display = batch["display"].repeat_interleave(repeats, dim=0)
+        dist = self.chain(batch["dist"].flatten(0, 1), display)
+        ref = self.chain(batch["ref"].flatten(0, 1), display) if "ref" in batch else None
+        return ref, dist, batch["pos"].flatten(0, 1)
+
+    def forward(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Predicted quality (B,), averaged over the R patch draws of each sample."""
+        ref, dist, pos = self._chain_inputs(batch)
+        score = self.net(ref, dist, pos).score
+        return score.float().view(batch["dist"].shape[0], -1).mean(dim=1)
+
+    def _forward_roles(self, batch: Mapping[str, Mapping]) -> dict[str, IQAOutput]:
+        """One backbone pass over all roles' batches, split back per role."""
+        roles = list(batch)
+        inputs = [self._chain_inputs(batch[role]) for role in roles]
+        sizes = [x[1].shape[0] for x in inputs]
+        ref = None if inputs[0][0] is None else torch.cat([x[0] for x in inputs])
+        out = self.net(ref, torch.cat([x[1] for x in inputs]), torch.cat([x[2] for x in inputs]))
+        scores, features = out.score.float().split(sizes), out.features.split(sizes)
+        return {r: IQAOutput(s, f) for r, s, f in zip(roles, scores, features, strict=True)}
+
+    # ------------------------------------------------------------------ training
+    def compute_losses(self, batch: Mapping[str, Mapping]) -> dict[str, torch.Tensor]:
+        """Loss terms of one training batch ``{role: batch}``.
+
+        Returns ``loss`` (the weighted total) and the unweighted terms present:
+        ``loss_source``, ``loss_target`` (IQA losses of roles with a non-zero weight) and
+        ``loss_coral`` (when CORAL is on and both roles are in the batch).
+        """
+        outputs = self._forward_roles(batch)
+        terms: dict[str, torch.Tensor] = {}
+        total = torch.zeros((), device=self.device)
+        for role, out in outputs.items():
+            weight = self.role_weights[role]
+            if weight > 0:
+                terms[f"loss_{role}"] = self.iqa_loss(out.score, batch[role]["score"])
+                total = total + weight * terms[f"loss_{role}"]
+        if self.coral is not None and len(outputs) == 2:
+            terms["loss_coral"] = self.coral(
+                outputs["source"].features.flatten(0, 1), outputs["target"].features.flatten(0, 1)
+            )
+            total = total + self.hparams.coral_weight * terms["loss_coral"]
+        terms["loss"] = total
+        return terms
+
+    def training_step(self, batch: Mapping[str, Mapping], batch_idx: int) -> torch.Tensor:
+        terms = self.compute_losses(batch)
+        batch_size = sum(b["score"].shape[0] for b in batch.values())
+        for name, value in terms.items():
+            self.log(f"train/{name}", value, prog_bar=name == "loss", batch_size=batch_size)
+        self.log("train/lr", self.optimizers().param_groups[0]["lr"], batch_size=batch_size)
+        return terms["loss"]
+
+    # ------------------------------------------------------------------ evaluation
+    def validation_step(self, batch: Mapping, batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.val_metrics[dataloader_idx].update(self(batch), batch["score"])
+
+    def on_validation_epoch_end(self) -> None:
+        values = self._log_metrics("val", self.val_metrics)
+        if values:
+            monitored = values[self.eval_names[-1]]["srocc"]  # the target if there is one
+            self.val_srocc_best.update(monitored)
+            self.log("val/srocc", monitored, prog_bar=True)
+            self.log("val/srocc_best", self.val_srocc_best.compute())
+
+    def on_test_epoch_start(self) -> None:
+        self._test_outputs = [[] for _ in self.eval_names]
+
+    def test_step(self, batch: Mapping, batch_idx: int, dataloader_idx: int = 0) -> None:
+        prediction = self(batch)
+        self.test_metrics[dataloader_idx].update(prediction, batch["score"])
+        self._test_outputs[dataloader_idx].append((batch["index"], prediction, batch["score"]))
+
+    def on_test_epoch_end(self) -> None:
+        self._log_metrics("test", self.test_metrics)
+        self.test_predictions = {}
+        for name, outputs in zip(self.eval_names, self._test_outputs, strict=True):
+            if not outputs:
+                continue
+            index, prediction, target = (torch.cat(x) for x in zip(*outputs, strict=True))
+            gathered = self.all_gather({"index": index, "prediction": prediction, "target": target})
+            flat = {k: v.reshape(-1).cpu() for k, v in gathered.items()}
+            order = torch.argsort(flat["index"])  # undo DDP interleaving; one row per sample
+            keep = torch.ones_like(order, dtype=torch.bool)
+            keep[1:] = flat["index"][order][1:] != flat["index"][order][:-1]
+            self.test_predictions[name] = {k: v[order][keep] for k, v in flat.items()}
+
+    def _log_metrics(self, stage: str, collections: nn.ModuleList) -> dict[str, dict[str, float]]:
+        values = {}
+        for name, metrics in zip(self.eval_names, collections, strict=True):
+            if not next(iter(metrics.values())).update_called:
+                continue
+            computed = metrics.compute()
+            metrics.reset()
+            values[name] = computed
+            for key, value in computed.items():
+                self.log(f"{stage}/{name}/{key}", value)
+        return values
+
+    # ------------------------------------------------------------------ optimisation
+    def configure_optimizers(self) -> dict:
+        optimizer = self.optimizer_factory(params=self.parameters())
+        if self.scheduler_factory is None:
+            return {"optimizer": optimizer}
+        total_steps = int(self.trainer.estimated_stepping_batches)
+        scheduler = self.scheduler_factory(optimizer=optimizer, total_steps=max(total_steps, 1))
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
+
+    # ------------------------------------------------------------------ checkpoints
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint[CHECKPOINT_KEY] = {"config": self.run_config, "eval_names": self.eval_names}
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        saved = checkpoint.get(CHECKPOINT_KEY) or {}
+        if self.run_config is None:
+            self.run_config = saved.get("config")

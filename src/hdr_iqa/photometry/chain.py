@@ -1,0 +1,82 @@
+"""The photometric chain run on the device before the backbone, always in float32.
+
+display model (display-encoded -> cd/m^2) -> PU21 -> normalisation scheme -> backbone mean/std.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from hdr_iqa.photometry.display import (
+    DisplayModel,
+    display_to_luminance,
+    jitter_display_params,
+    luminance_to_display,
+)
+from hdr_iqa.photometry.normalization import SCHEMES, Scheme, pu_range
+from hdr_iqa.photometry.pu21 import PU21, PU21Variant
+
+SRGB_REFERENCE_DISPLAY = DisplayModel(peak=100.0, contrast=1000.0, gamma=2.2, ambient=0.0)
+"""Display that shows absolute-luminance inputs in the non-PU ``srgb`` scheme."""
+
+
+class PhotometricChain(nn.Module):
+    """Turn dataset pixels into backbone inputs; runs in float32 even under autocast.
+
+    Args:
+        scheme: ``pmax``, ``n255`` or ``srgb`` (see :mod:`hdr_iqa.photometry.normalization`).
+        pu_variant: PU21 parameter set.
+        mean, std: per-channel backbone normalisation, applied after the scheme
+            (ImageNet statistics for VGG-based PieAPP, 0.5/0.5 for ViT).
+        jitter_display: apply each display's ``peak_std`` / ``ambient_std`` jitter in training.
+
+    Shapes:
+        images: (B, ..., 3, H, W), uint8 (display-encoded 0..255) or float (display-encoded
+        [0, 1], or cd/m^2 for samples whose display is absolute); display: (B, NUM_PARAMS).
+        Output: (B, ..., 3, H, W) float32.
+    """
+
+    def __init__(
+        self,
+        scheme: Scheme = "pmax",
+        pu_variant: PU21Variant = "banding_glare",
+        mean: Sequence[float] = (0.5, 0.5, 0.5),
+        std: Sequence[float] = (0.5, 0.5, 0.5),
+        jitter_display: bool = True,
+    ) -> None:
+        super().__init__()
+        if scheme not in SCHEMES:
+            raise ValueError(f"Unknown normalisation scheme {scheme!r}; expected one of {SCHEMES}")
+        self.scheme = scheme
+        self.pu = PU21(pu_variant)
+        self.jitter_display = jitter_display
+        offset, scale = pu_range(scheme, self.pu) if scheme != "srgb" else (0.0, 1.0)
+        mean_t = torch.tensor(mean, dtype=torch.float64).view(3, 1, 1)
+        std_t = torch.tensor(std, dtype=torch.float64).view(3, 1, 1)
+        # x_out = ((V - offset) / scale - mean) / std = V * gain + bias  (one fused affine)
+        self.register_buffer("gain", (1.0 / (scale * std_t)).float(), persistent=False)
+        self.register_buffer("bias", (-(offset / scale + mean_t) / std_t).float(), persistent=False)
+        self.register_buffer("srgb_reference", SRGB_REFERENCE_DISPLAY.params(), persistent=False)
+
+    def forward(self, images: torch.Tensor, display: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device_type=images.device.type, enabled=False):
+            if images.dtype == torch.uint8:
+                values = images.float().mul_(1.0 / 255.0)
+            else:
+                values = images.float()
+            if self.training and self.jitter_display:
+                display = jitter_display_params(display.float())
+            luminance = display_to_luminance(values, display)
+            if self.scheme == "srgb":
+                absolute = display[:, 0].reshape((-1,) + (1,) * (values.dim() - 1)) > 0
+                shown = luminance_to_display(luminance, self.srgb_reference)
+                encoded = torch.where(absolute, shown, values.clamp(0.0, 1.0))
+            else:
+                encoded = self.pu.encode(luminance)
+            return torch.addcmul(self.bias, encoded, self.gain)
+
+    def extra_repr(self) -> str:
+        return f"scheme={self.scheme!r}, pu_variant={self.pu.variant!r}"

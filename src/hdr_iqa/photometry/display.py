@@ -1,0 +1,206 @@
+"""Display models: display-encoded pixel values V in [0, 1] -> emitted luminance in cd/m^2.
+
+Gain-offset-gamma (GOG) model, reference-spec section 2::
+
+    black     = peak / contrast
+    reflected = reflectivity * ambient / pi
+    L(V) = (peak - black - g*reflected) * f(V) + black + reflected
+
+with ``g = 1`` for the MATLAB PU21 model (``reflection="gog"``: reflections are folded into the
+black level, white stays exactly ``peak``) and ``g = 0`` for the paper code's model
+(``reflection="additive"``: reflections are added on top, white = peak + reflected).
+``f`` is ``V ** gamma`` (``eotf="gamma"``; ``gamma=1`` is linear) or the exact sRGB EOTF.
+
+Each dataset sample carries its display as a parameter vector (:meth:`DisplayModel.params`), so a
+batch may mix displays and luminance-encoded (HDR) samples; :func:`display_to_luminance` applies
+them on the device in one pass. ``absolute=True`` marks values already in cd/m^2 (HDR files).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import torch
+
+PARAM_FIELDS = (
+    "absolute", "srgb_eotf", "gog", "peak", "contrast", "gamma", "ambient", "reflectivity",
+    "peak_std", "ambient_std",
+)  # fmt: skip
+"""Layout of the per-sample display parameter vector, shape (len(PARAM_FIELDS),)."""
+NUM_PARAMS = len(PARAM_FIELDS)
+_I = {name: i for i, name in enumerate(PARAM_FIELDS)}
+MAX_AMBIENT_LUX = 25000.0
+
+
+@dataclass(frozen=True)
+class DisplayModel:
+    """A display (or "absolute": values already in cd/m^2) that shows display-encoded values.
+
+    Args:
+        peak: white luminance in cd/m^2 (before reflections).
+        contrast: peak / black ratio (e.g. 1000).
+        gamma: exponent of the power EOTF (2.2 = "sRGB simple"; 1.0 = linear).
+        ambient: ambient illuminance in lux.
+        reflectivity: fraction of ambient light reflected by the screen (e.g. 0.005).
+        eotf: ``"gamma"`` (power law) or ``"srgb"`` (exact piecewise sRGB EOTF).
+        reflection: ``"additive"`` (paper code, white = peak + reflected) or ``"gog"`` (MATLAB).
+        absolute: the data is already absolute luminance (cd/m^2); no display is applied.
+        peak_std, ambient_std: std of per-sample Gaussian jitter of ``peak`` (cd/m^2) and
+            ``ambient`` (lux) applied during training only (display augmentation).
+
+    Example:
+        >>> sdr = DisplayModel(peak=100, contrast=1000, gamma=2.2, ambient=100, reflectivity=0.005)
+        >>> [round(x, 4) for x in sdr.to_luminance(torch.tensor([0.0, 0.5, 1.0])).tolist()]
+        [0.2592, 22.0012, 100.1592]
+    """
+
+    peak: float = 100.0
+    contrast: float = 1000.0
+    gamma: float = 2.2
+    ambient: float = 0.0
+    reflectivity: float = 0.005
+    eotf: Literal["gamma", "srgb"] = "gamma"
+    reflection: Literal["additive", "gog"] = "additive"
+    absolute: bool = False
+    peak_std: float = 0.0
+    ambient_std: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.eotf not in ("gamma", "srgb"):
+            raise ValueError(f"display eotf must be 'gamma' or 'srgb', got {self.eotf!r}")
+        if self.reflection not in ("additive", "gog"):
+            raise ValueError(
+                f"display reflection must be 'additive' or 'gog', got {self.reflection!r}"
+            )
+        if not self.absolute:
+            if self.peak <= 0 or self.contrast <= 1:
+                raise ValueError(
+                    f"display needs peak > 0 and contrast > 1, got peak={self.peak}, "
+                    f"contrast={self.contrast}"
+                )
+            if not 0 <= self.ambient <= MAX_AMBIENT_LUX or not 0 <= self.reflectivity <= 1:
+                raise ValueError(
+                    f"display needs 0 <= ambient <= {MAX_AMBIENT_LUX} lux and "
+                    f"0 <= reflectivity <= 1, got {self.ambient}, {self.reflectivity}"
+                )
+
+    @classmethod
+    def absolute_luminance(cls) -> DisplayModel:
+        """Marker for data already in absolute luminance (cd/m^2): the display is skipped."""
+        return cls(absolute=True)
+
+    @property
+    def black(self) -> float:
+        """Black level without reflections, cd/m^2."""
+        return self.peak / self.contrast
+
+    @property
+    def reflected(self) -> float:
+        """Luminance reflected off the screen, cd/m^2."""
+        return self.reflectivity * self.ambient / math.pi
+
+    def params(self) -> torch.Tensor:
+        """Parameter vector, float32 of shape (NUM_PARAMS,), laid out as :data:`PARAM_FIELDS`."""
+        values = asdict(self)
+        values["srgb_eotf"] = self.eotf == "srgb"
+        values["gog"] = self.reflection == "gog"
+        return torch.tensor([float(values[name]) for name in PARAM_FIELDS], dtype=torch.float32)
+
+    def to_luminance(self, values: torch.Tensor) -> torch.Tensor:
+        """Display-encoded values in [0, 1] (any shape) -> cd/m^2, same shape, float32."""
+        return display_to_luminance(values, self.params().to(values.device))
+
+    def to_display(self, luminance: torch.Tensor) -> torch.Tensor:
+        """Inverse of :meth:`to_luminance`: cd/m^2 -> display-encoded [0, 1] (clipped)."""
+        return luminance_to_display(luminance, self.params().to(luminance.device))
+
+
+def _expand(params: torch.Tensor, field: str, ndim: int) -> torch.Tensor:
+    """params (..., NUM_PARAMS) -> the field, shaped to broadcast against a (B, ...) tensor."""
+    column = params[..., _I[field]]
+    return column.reshape(column.shape + (1,) * (ndim - column.dim()))
+
+
+def jitter_display_params(params: torch.Tensor, generator: torch.Generator | None = None):
+    """Per-sample Gaussian jitter of peak and ambient (training-time display augmentation).
+
+    Args:
+        params: (B, NUM_PARAMS) display parameters.
+    Returns:
+        (B, NUM_PARAMS) with peak ~ N(peak, peak_std) (kept >= 10% of nominal) and
+        ambient ~ N(ambient, ambient_std) clipped to [0, 25000] lux.
+    """
+    out = params.clone()
+    noise = torch.randn(
+        (params.shape[0], 2), device=params.device, dtype=params.dtype, generator=generator
+    )
+    peak = params[:, _I["peak"]]
+    out[:, _I["peak"]] = (peak + noise[:, 0] * params[:, _I["peak_std"]]).maximum(0.1 * peak)
+    ambient = params[:, _I["ambient"]] + noise[:, 1] * params[:, _I["ambient_std"]]
+    out[:, _I["ambient"]] = ambient.clamp(0.0, MAX_AMBIENT_LUX)
+    return out
+
+
+def _black_and_reflected(params: torch.Tensor, ndim: int) -> tuple[torch.Tensor, ...]:
+    peak = _expand(params, "peak", ndim)
+    black = peak / _expand(params, "contrast", ndim)
+    reflected = _expand(params, "reflectivity", ndim) * _expand(params, "ambient", ndim) / math.pi
+    gain = peak - black - _expand(params, "gog", ndim) * reflected
+    return gain, black + reflected
+
+
+def srgb_eotf(values: torch.Tensor) -> torch.Tensor:
+    """Exact sRGB EOTF (IEC 61966-2-1): encoded [0, 1] -> linear [0, 1]."""
+    return torch.where(
+        values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055).clamp_min(0).pow(2.4)
+    )
+
+
+def srgb_inverse_eotf(linear: torch.Tensor) -> torch.Tensor:
+    """Inverse sRGB EOTF: linear [0, 1] -> encoded [0, 1]."""
+    linear = linear.clamp(0.0, 1.0)
+    return torch.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear.pow(1 / 2.4) - 0.055)
+
+
+def display_to_luminance(values: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    """Apply per-sample displays on the device.
+
+    Args:
+        values: (B, ...) display-encoded values in [0, 1], or cd/m^2 for samples whose display
+            is ``absolute`` (those pass through unchanged).
+        params: (B, NUM_PARAMS) or (NUM_PARAMS,) display parameters (see :data:`PARAM_FIELDS`).
+    Returns:
+        (B, ...) float32 luminance in cd/m^2.
+    """
+    values = values.float()
+    ndim = values.dim()
+    encoded = values.clamp(0.0, 1.0)
+    # Power law and the sRGB EOTF share one pow (no host sync, one transcendental per value):
+    # sRGB is ((V + 0.055) / 1.055) ** 2.4 above 0.04045 and V / 12.92 below.
+    srgb = _expand(params, "srgb_eotf", ndim)
+    exponent = torch.where(srgb > 0, 2.4, _expand(params, "gamma", ndim))
+    linear = (encoded * (1 - srgb * (0.055 / 1.055)) + srgb * (0.055 / 1.055)).pow(exponent)
+    linear = torch.where((srgb > 0) & (encoded <= 0.04045), encoded / 12.92, linear)
+    gain, offset = _black_and_reflected(params, ndim)
+    luminance = gain * linear + offset
+    return torch.where(_expand(params, "absolute", ndim) > 0, values, luminance)
+
+
+def luminance_to_display(luminance: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    """Inverse display: cd/m^2 -> display-encoded values in [0, 1] (clipped to the gamut).
+
+    Args:
+        luminance: (B, ...) luminance in cd/m^2.
+        params: (B, NUM_PARAMS) or (NUM_PARAMS,) display parameters (must not be ``absolute``).
+    Returns:
+        (B, ...) float32 display-encoded values; luminance outside [black, white] is clipped.
+    """
+    luminance = luminance.float()
+    ndim = luminance.dim()
+    gain, offset = _black_and_reflected(params, ndim)
+    linear = ((luminance - offset) / gain).clamp(0.0, 1.0)
+    encoded = linear.pow(1.0 / _expand(params, "gamma", ndim))
+    srgb = _expand(params, "srgb_eotf", ndim)
+    return torch.where(srgb > 0, srgb_inverse_eotf(linear), encoded)

@@ -1,0 +1,68 @@
+"""Train (and test) a model: ``python -m hdr_iqa.train model=pieapp norm=pmax da=coral``.
+
+Reads ``conf/train.yaml``; every group (model, norm, da, data, display, trainer, logger, ...) can
+be swapped or swept from the command line (``-m`` for multirun).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import hydra
+import pytorch_lightning as pl
+from omegaconf import DictConfig, OmegaConf
+
+from hdr_iqa.callbacks import metrics_by_dataset
+from hdr_iqa.utils.config import config_dir
+from hdr_iqa.utils.files import atomic_write_text
+from hdr_iqa.utils.report import print_summary
+from hdr_iqa.utils.run import instantiate_group, metric_value, run_task
+
+log = logging.getLogger(__name__)
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Fit, then test the best checkpoint; returns every logged metric as a float."""
+    if cfg.get("seed") is not None:
+        pl.seed_everything(cfg.seed, workers=True)
+    output_dir = cfg.paths.output_dir
+    atomic_write_text(f"{output_dir}/config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    datamodule = hydra.utils.instantiate(cfg.data)
+    model = hydra.utils.instantiate(cfg.model)
+    model.run_config = OmegaConf.to_container(cfg, resolve=True)
+    trainer: pl.Trainer = hydra.utils.instantiate(
+        cfg.trainer,
+        callbacks=instantiate_group(cfg.get("callbacks")),
+        logger=instantiate_group(cfg.get("logger")) or False,
+    )
+    for logger in trainer.loggers:
+        logger.log_hyperparams(model.run_config)
+    if cfg.get("train"):
+        trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    if cfg.get("test"):
+        ckpt_path = None
+        if cfg.get("train") and cfg.get("test_ckpt") == "best" and trainer.checkpoint_callback:
+            ckpt_path = trainer.checkpoint_callback.best_model_path or None
+        if ckpt_path is None and not cfg.get("train"):
+            ckpt_path = cfg.get("ckpt_path")
+        log.info("testing checkpoint: %s", ckpt_path or "current weights")
+        trainer.test(model=model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+        test_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+        metrics.update(test_metrics)
+        table = metrics_by_dataset(test_metrics)
+        for name, values in table.items():
+            values["n"] = len(model.test_predictions.get(name, {}).get("index", []))
+        if trainer.is_global_zero:
+            print_summary(table, output_dir, title=f"Test metrics ({cfg.task_name})")
+    return metrics
+
+
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    metrics = run_task(train, cfg)
+    return metric_value(metrics, cfg.get("optimized_metric"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Human-readable summaries printed at the end of a run."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from hdr_iqa.data.records import QUALITY_DIRECTION
+from hdr_iqa.metrics import METRIC_NAMES
+
+
+def metrics_table(metrics: dict[str, dict[str, float]], title: str = "Test metrics") -> Table:
+    """A table with one row per dataset and the columns n, SROCC, KROCC, PLCC, RMSE."""
+    table = Table(title=title, caption=f"quality direction: {QUALITY_DIRECTION}")
+    table.add_column("dataset")
+    table.add_column("n", justify="right")
+    for name in METRIC_NAMES:
+        table.add_column(name.upper(), justify="right")
+    for dataset, values in metrics.items():
+        n = values.get("n")
+        table.add_row(
+            dataset,
+            "" if n is None else str(int(n)),
+            *(f"{values[k]:.4f}" if k in values else "-" for k in METRIC_NAMES),
+        )
+    return table
+
+
+def print_summary(metrics: dict[str, dict[str, float]], output_dir: str, title: str) -> None:
+    console = Console()
+    if metrics:
+        console.print(metrics_table(metrics, title))
+    console.print(f"Run directory: {output_dir}")

@@ -1,0 +1,75 @@
+"""Helpers shared by the entry points: instantiation, clean errors, the metric to optimise."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from hdr_iqa.errors import ConfigError, UserError
+
+log = logging.getLogger(__name__)
+
+
+def instantiate_group(config: DictConfig | None) -> list[Any]:
+    """Instantiate every entry of a group such as ``callbacks`` or ``logger`` (nulls skipped)."""
+    if not config:
+        return []
+    return [hydra.utils.instantiate(c) for c in config.values() if c and "_target_" in c]
+
+
+def user_message(error: BaseException) -> str:
+    """The message of a user error, without the traceback text a DataLoader worker adds."""
+    text = str(error)
+    if "Original Traceback" in text:
+        last = text.strip().splitlines()[-1]
+        text = last.split(": ", 1)[1] if ": " in last else last
+    return text
+
+
+def run_task(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
+    """Run an entry point's task; a :class:`UserError` is printed as one line (exit code 1).
+
+    In a multirun the error is re-raised so Hydra marks the job failed and runs the others.
+    """
+    try:
+        return task(cfg)
+    except UserError as error:
+        log.error("%s: %s", type(error).__name__, user_message(error))
+        if _mode() == RunMode.MULTIRUN:
+            raise
+        raise SystemExit(1) from None
+    finally:
+        _finish_wandb()
+
+
+def _mode() -> RunMode | None:
+    try:
+        return HydraConfig.get().mode
+    except ValueError:
+        return None
+
+
+def _finish_wandb() -> None:
+    try:
+        import wandb
+    except ImportError:  # pragma: no cover
+        return
+    if wandb.run is not None:
+        wandb.finish()
+
+
+def metric_value(metrics: dict[str, Any], name: str | None) -> float | None:
+    """The value of the metric a sweeper optimises (None when no name is configured)."""
+    if not name:
+        return None
+    if name not in metrics:
+        raise ConfigError(
+            f"optimized_metric {name!r} was not logged; logged metrics: {sorted(metrics)}"
+        )
+    return float(metrics[name])

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+import torch
+
+from hdr_iqa.data import PairDataset, PairRecord
+from hdr_iqa.errors import DataError
+from hdr_iqa.io import write_image
+from hdr_iqa.photometry import NUM_PARAMS, DisplayModel
+
+
+def make_records(tmp_path, n=3, hdr=False):
+    rng = np.random.default_rng(0)
+    records = []
+    for i in range(n):
+        if hdr:
+            ref = rng.uniform(0.01, 4000, (80, 96, 3)).astype(np.float32)
+            paths = [
+                write_image(tmp_path / f"r{i}.exr", ref),
+                write_image(tmp_path / f"d{i}.exr", ref * 0.5),
+            ]
+            display = DisplayModel.absolute_luminance()
+        else:
+            ref = rng.integers(0, 256, (80, 96, 3), dtype=np.uint8)
+            paths = [
+                write_image(tmp_path / f"r{i}.png", ref),
+                write_image(tmp_path / f"d{i}.png", 255 - ref),
+            ]
+            display = DisplayModel()
+        records.append(
+            PairRecord(
+                str(paths[0]), str(paths[1]), 0.1 * i, f"c{i}", display, "hdr" if hdr else "sdr"
+            )
+        )
+    return records
+
+
+def test_item_shapes_and_types(tmp_path):
+    item = PairDataset(
+        make_records(tmp_path), patch_size=16, num_patches=5, train=False, repeats=3
+    )[1]
+    assert item["ref"].shape == item["dist"].shape == (3, 5, 3, 16, 16)
+    assert item["ref"].dtype == torch.uint8 and item["pos"].shape == (3, 5, 2)
+    assert item["display"].shape == (NUM_PARAMS,) and item["score"] == pytest.approx(0.1)
+    assert torch.equal(item["dist"], 255 - item["ref"])  # same positions in ref and dist
+
+
+def test_luminance_records_give_float_patches(tmp_path):
+    item = PairDataset(make_records(tmp_path, hdr=True), 16, 4, train=True)[0]
+    assert item["ref"].dtype == torch.float32 and item["ref"].max() > 1
+    assert torch.allclose(item["dist"], item["ref"] * 0.5)
+
+
+def test_evaluation_draws_are_reproducible_and_differ_per_repeat(tmp_path):
+    records = make_records(tmp_path)
+    a = PairDataset(records, 16, 6, train=False, repeats=2, seed=5)[2]
+    b = PairDataset(records, 16, 6, train=False, repeats=2, seed=5)[2]
+    assert torch.equal(a["pos"], b["pos"]) and torch.equal(a["ref"], b["ref"])
+    assert not torch.equal(a["pos"][0], a["pos"][1])
+    c = PairDataset(records, 16, 6, train=False, repeats=2, seed=6)[2]
+    assert not torch.equal(a["pos"], c["pos"])
+
+
+def test_size_mismatch_names_both_files(tmp_path):
+    record = make_records(tmp_path, n=1)[0]
+    write_image(record.dist, np.zeros((80, 90, 3), np.uint8))
+    with pytest.raises(DataError, match=r"r0\.png is 96x80, .*d0\.png is 90x80"):
+        PairDataset([record], 16, 2, train=False)[0]
+
+
+def test_unreadable_image_is_named(tmp_path):
+    record = make_records(tmp_path, n=1)[0]
+    with open(record.ref, "wb") as handle:
+        handle.write(b"not a png")
+    with pytest.raises(DataError, match=r"r0\.png: cannot decode image"):
+        PairDataset([record], 16, 2, train=False)[0]

@@ -1,0 +1,92 @@
+"""The LightningModule: the config groups change the computation, not just the config."""
+
+import hydra
+import pytest
+import torch
+
+from hdr_iqa.module import IQAModule
+from hdr_iqa.photometry import PU21
+
+ENOUGH_ROWS = ("model.sampling.train=2", "data.batch_size=8")  # CORAL needs > 5 rows per domain
+
+
+def build(cfg) -> tuple[IQAModule, dict]:
+    datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule.setup("fit")
+    torch.manual_seed(0)
+    module = hydra.utils.instantiate(cfg.model)
+    torch.manual_seed(1)
+    batch, *_ = next(iter(datamodule.train_dataloader()))
+    return module.train(), batch
+
+
+def losses(cfg) -> dict[str, float]:
+    module, batch = build(cfg)
+    with torch.no_grad():
+        return {k: v.item() for k, v in module.compute_losses(batch).items()}
+
+
+def test_coral_total_loss(make_cfg):
+    terms = losses(make_cfg("da=coral", *ENOUGH_ROWS))
+    assert terms["loss_coral"] > 0
+    expected = terms["loss_source"] + terms["loss_target"] + 0.025 * terms["loss_coral"]
+    assert terms["loss"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_da_weight_changes_the_loss_by_lambda_times_coral(make_cfg):
+    base = losses(make_cfg("da=coral", *ENOUGH_ROWS))
+    heavier = losses(make_cfg("da=coral", "da.weight=0.1", *ENOUGH_ROWS))
+    assert heavier["loss_coral"] == pytest.approx(base["loss_coral"], rel=1e-6)
+    assert heavier["loss"] - base["loss"] == pytest.approx(0.075 * base["loss_coral"], rel=1e-4)
+
+
+def test_da_none_has_no_coral_term(make_cfg):
+    module, batch = build(make_cfg("da=none"))
+    assert module.coral is None
+    with torch.no_grad():
+        terms = module.compute_losses(batch)
+    assert "loss_coral" not in terms
+    assert terms["loss"].item() == pytest.approx(
+        (terms["loss_source"] + terms["loss_target"]).item()
+    )
+
+
+def test_source_and_target_weights(make_cfg):
+    terms = losses(make_cfg("da=none", "da.source_weight=0.5", "da.target_weight=2.0"))
+    assert terms["loss"] == pytest.approx(
+        0.5 * terms["loss_source"] + 2 * terms["loss_target"], rel=1e-6
+    )
+
+
+def test_norm_n255_rescales_the_backbone_input(make_cfg):
+    pmax, batch = build(make_cfg("norm=pmax"))
+    n255, _ = build(make_cfg("norm=n255"))
+    target = batch["target"]
+    mean = torch.tensor(pmax.net.input_mean).view(3, 1, 1)
+    std = torch.tensor(pmax.net.input_std).view(3, 1, 1)
+    with torch.no_grad():
+        x_pmax = pmax.chain.eval()(target["ref"][:, 0], target["display"]) * std + mean
+        x_n255 = n255.chain.eval()(target["ref"][:, 0], target["display"]) * std + mean
+        scores = [m.eval()(target) for m in (pmax, n255)]
+    pu = PU21()
+    ratio = (pu.p_max - pu.p_min) / (pu.p_100 - pu.p_min)  # 2.3222...
+    assert torch.allclose(x_n255, x_pmax * ratio, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(scores[0], scores[1])
+
+
+def test_srgb_norm_skips_pu(make_cfg):
+    module, batch = build(make_cfg("norm=srgb"))
+    source = batch["source"]
+    mean = torch.tensor(module.net.input_mean).view(3, 1, 1)
+    std = torch.tensor(module.net.input_std).view(3, 1, 1)
+    with torch.no_grad():
+        x = module.chain.eval()(source["ref"][:, 0], source["display"]) * std + mean
+    assert torch.allclose(x, source["ref"][:, 0].float() / 255, atol=1e-5)
+
+
+def test_forward_averages_repeats(make_cfg):
+    module, batch = build(make_cfg())
+    sample = {k: v for k, v in batch["source"].items()}
+    doubled = {**sample, **{k: torch.cat([sample[k]] * 2, dim=1) for k in ("ref", "dist", "pos")}}
+    with torch.no_grad():
+        assert torch.allclose(module.eval()(doubled), module(sample), atol=1e-5)
