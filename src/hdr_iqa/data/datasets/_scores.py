@@ -62,7 +62,7 @@ class ScoreScale:
 
     def __post_init__(self) -> None:
         if not self.high > self.low:
-            raise ConfigError(f"score range needs low < high, got [{self.low}, {self.high}]")
+            raise ConfigError(f"score range needs low < high, got [{self.low:g}, {self.high:g}]")
 
     def to_quality(self, raw: float) -> float:
         """Raw score -> target in the project direction (NaN stays NaN: unlabelled)."""

@@ -66,7 +66,7 @@ class KonIQ10k(FolderDataset):
             raise ConfigError(f"KonIQ-10k scores must be 'mos' or 'mos_zscore', got {scores!r}")
         self.resolution = resolution
         self.scores = scores
-        self.score_scale = SCORE_SCALES[f"koniq_{scores}"]
+        self.score_scale = SCORE_SCALES["koniq_mos" if scores == "mos" else "koniq_zscore"]
         self._official: dict[str, list[str]] | None = None
 
     def _score_file(self) -> Path:

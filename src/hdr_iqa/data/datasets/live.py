@@ -43,7 +43,7 @@ def load_mat_vector(path: Path, variable: str, length: int) -> np.ndarray:
     """A 1 x ``length`` variable of a MATLAB (v5) file as a flat array, else a DataError."""
     try:
         contents = scipy.io.loadmat(str(path))
-    except (ValueError, NotImplementedError, OSError, TypeError) as error:
+    except (scipy.io.matlab.MatReadError, ValueError, NotImplementedError, OSError) as error:
         raise DataError(f"{path}: cannot read MATLAB file ({error})") from error
     if variable not in contents:
         found = sorted(k for k in contents if not k.startswith("__"))
