@@ -118,6 +118,9 @@ def write_image(path: str | Path, pixels: np.ndarray) -> Path:
         if data is None:
             write_exr(Path(tmp), pixels)
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as error:  # e.g. a full disk; OpenEXR raises RuntimeError
+        Path(tmp).unlink(missing_ok=True)
+        raise DataError(f"{path}: cannot write image ({error})") from error
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
