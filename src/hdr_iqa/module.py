@@ -20,8 +20,9 @@ import torch
 from torch import nn
 from torchmetrics import MaxMetric
 
+from hdr_iqa.data.pairwise import as_pair_batch, is_pairwise
 from hdr_iqa.errors import ConfigError
-from hdr_iqa.losses import CoralLoss, IQALoss
+from hdr_iqa.losses import CoralLoss, IQALoss, PreferenceLoss
 from hdr_iqa.metrics import iqa_metrics
 from hdr_iqa.models.base import IQAModel, IQAOutput
 from hdr_iqa.photometry import PhotometricChain
@@ -45,6 +46,8 @@ class IQAModule(pl.LightningModule):
         source_weight, target_weight: alpha and beta, weights of the IQA loss per role
             (0 for an unlabelled target).
         sampling: patch size and counts (stored so that a checkpoint knows how it was trained).
+        preference_loss: loss of pairwise batches (PieAPP training data), default
+            :class:`~hdr_iqa.losses.PreferenceLoss`.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class IQAModule(pl.LightningModule):
         source_weight: float = 1.0,
         target_weight: float = 1.0,
         sampling: Mapping[str, int] | None = None,
+        preference_loss: nn.Module | None = None,
     ) -> None:
         super().__init__()
         # Only plain values are saved, so checkpoints load with torch.load(weights_only=True);
@@ -82,6 +86,7 @@ class IQAModule(pl.LightningModule):
         self.net = net
         self.chain = chain(mean=net.input_mean, std=net.input_std)
         self.iqa_loss = loss
+        self.preference_loss = preference_loss or PreferenceLoss()
         self.coral = coral if coral is not None and coral_weight > 0 else None
         self.role_weights = {"source": source_weight, "target": target_weight}
         self.eval_names: list[str] = []
@@ -122,7 +127,14 @@ class IQAModule(pl.LightningModule):
         return ref, dist, batch["pos"].flatten(0, 1)
 
     def forward(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        """Predicted quality (B,), averaged over the R patch draws of each sample."""
+        """Predicted quality (B,), averaged over the R patch draws of each sample.
+
+        For a pairwise batch: the preference logit q_B - q_A (B,), which grows with
+        P(A preferred), the batch's target.
+        """
+        if is_pairwise(batch):
+            q_a, q_b = self(as_pair_batch(batch)).chunk(2)
+            return q_b - q_a
         ref, dist, pos = self._chain_inputs(batch)
         score = self.net(ref, dist, pos).score
         return score.float().view(batch["dist"].shape[0], -1).mean(dim=1)
@@ -130,7 +142,10 @@ class IQAModule(pl.LightningModule):
     def _forward_roles(self, batch: Mapping[str, Mapping]) -> dict[str, IQAOutput]:
         """One backbone pass over all roles' batches, split back per role."""
         roles = list(batch)
-        inputs = [self._chain_inputs(batch[role]) for role in roles]
+        inputs = [
+            self._chain_inputs(as_pair_batch(b) if is_pairwise(b) else b)
+            for b in (batch[role] for role in roles)
+        ]
         sizes = [x[1].shape[0] for x in inputs]
         ref = None if inputs[0][0] is None else torch.cat([x[0] for x in inputs])
         out = self.net(ref, torch.cat([x[1] for x in inputs]), torch.cat([x[2] for x in inputs]))
@@ -151,8 +166,13 @@ class IQAModule(pl.LightningModule):
         for role, out in outputs.items():
             weight = self.role_weights[role]
             if weight > 0:
-                terms[f"loss_{role}"] = self.iqa_loss(out.score, batch[role]["score"])
-                total = total + weight * terms[f"loss_{role}"]
+                if is_pairwise(batch[role]):  # scores of (ref, A) then (ref, B)
+                    q_a, q_b = out.score.chunk(2)
+                    loss = self.preference_loss(q_a, q_b, batch[role]["score"])
+                else:
+                    loss = self.iqa_loss(out.score, batch[role]["score"])
+                terms[f"loss_{role}"] = loss
+                total = total + weight * loss
         if self.coral is not None and len(outputs) == 2:
             terms["loss_coral"] = self.coral(
                 outputs["source"].features.flatten(0, 1), outputs["target"].features.flatten(0, 1)
@@ -176,7 +196,8 @@ class IQAModule(pl.LightningModule):
     def on_validation_epoch_end(self) -> None:
         values = self._log_metrics("val", self.val_metrics)
         if values:
-            monitored = values[self.eval_names[-1]]["srocc"]  # the target if there is one
+            # the last validated dataset: the target if there is one
+            monitored = values[next(n for n in reversed(self.eval_names) if n in values)]["srocc"]
             self.val_srocc_best.update(monitored)
             self.log("val/srocc", monitored, prog_bar=True)
             self.log("val/srocc_best", self.val_srocc_best.compute())

@@ -5,13 +5,21 @@
   source loader restarts with a fresh shuffle every epoch and cycles if it is shorter
   (reference-spec section 6.4).
 * Validation/test: one loader per role, in ``eval_names`` order; metrics are keyed by the
-  dataset's name (e.g. ``val/sdr/srocc``, ``test/hdr/srocc``).
+  dataset's name (e.g. ``val/sdr/srocc``, ``test/hdr/srocc``). ``test_datasets`` are evaluated
+  whole at test time only (zero-shot / cross-dataset evaluation), after the roles.
+
+Splits are by content (:mod:`hdr_iqa.data.splits`), chosen per role in this order:
+``split_file`` (reuse an earlier run's ``splits.json`` exactly), ``train_only`` (the whole
+dataset is training data, e.g. KADID-10k as a DA source), ``split: official`` (the dataset's
+published split), ``fold`` (k-fold: test = fold k, val = fold k+1 mod K), else the ``split``
+ratios. Pairwise records (PieAPP training data) get a
+:class:`~hdr_iqa.data.pairwise.PairwiseDataset`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +28,16 @@ from pytorch_lightning.utilities import CombinedLoader
 from torch.utils.data import DataLoader
 
 from hdr_iqa.data.pair_dataset import PairDataset
+from hdr_iqa.data.pairwise import PairwiseDataset, PairwiseRecord
 from hdr_iqa.data.records import PairRecord, PairSource
-from hdr_iqa.data.splits import SPLIT_NAMES, save_splits, split_contents
+from hdr_iqa.data.splits import (
+    SPLIT_NAMES,
+    kfold_assign,
+    kfold_split,
+    load_splits,
+    save_splits,
+    split_contents,
+)
 from hdr_iqa.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -37,12 +53,20 @@ class IQADataModule(pl.LightningDataModule):
         patch_size: patch side in pixels (the model's).
         patches: patches per image for ``train``, ``val`` and ``test``.
         test_repeats: patch draws averaged per test image.
-        split: content ratios for ``train``/``val``/``test``.
+        split: content ratios for ``train``/``val``/``test``, or ``"official"`` for each
+            dataset's published split.
         seed: split and evaluation-draw seed.
         batch_size: training pairs per step, over both roles (halved per role in DA).
         eval_batch_size: pairs per validation/test batch.
         num_workers, pin_memory, persistent_workers: DataLoader settings.
         flips: random flips in training.
+        fold: k-fold run k (test = fold k, val = fold k+1 mod K, train = the rest), or None
+            for ``split``.
+        num_folds: K.
+        split_file: a ``splits.json`` of an earlier run: its content ids are reused exactly.
+        train_only: roles whose whole dataset is training data (no val/test), e.g.
+            ``[source]`` for the paper's full-KADID DA source.
+        test_datasets: extra datasets ``{name: dataset}`` tested whole (no training/val).
     """
 
     def __init__(
@@ -60,12 +84,22 @@ class IQADataModule(pl.LightningDataModule):
         pin_memory: bool = False,
         persistent_workers: bool = True,
         flips: bool = True,
+        fold: int | None = None,
+        num_folds: int = 5,
+        split_file: str | Path | None = None,
+        train_only: Sequence[str] = (),
+        test_datasets: Mapping[str, PairSource] | Sequence[PairSource] | None = None,
     ) -> None:
         super().__init__()
         self.sources = {role: s for role, s in zip(ROLES, (source, target), strict=True) if s}
         if not self.sources:
             raise ConfigError("data needs a source or a target dataset; both are null")
-        names = [s.name for s in self.sources.values()]
+        extra = test_datasets.values() if isinstance(test_datasets, Mapping) else test_datasets
+        self.test_sources = {f"test:{s.name}": s for s in (extra or []) if s}
+        unknown = sorted(set(train_only) - set(ROLES))
+        if unknown:
+            raise ConfigError(f"data.train_only takes roles {list(ROLES)}, got {unknown}")
+        names = [s.name for s in (*self.sources.values(), *self.test_sources.values())]
         if len(set(names)) != len(names):
             raise ConfigError(f"source and target datasets need different names, got {names}")
         missing = {"train", "val", "test"} - set(patches)
@@ -74,7 +108,18 @@ class IQADataModule(pl.LightningDataModule):
         self.patch_size = patch_size
         self.patches = dict(patches)
         self.test_repeats = test_repeats
-        self.split_ratios = dict(split or {"train": 0.6, "val": 0.2, "test": 0.2})
+        self.official = split == "official"
+        if isinstance(split, str) and not self.official:
+            raise ConfigError(f"data.split must be ratios or 'official', got {split!r}")
+        self.split_ratios = (
+            {} if self.official else dict(split or {"train": 0.6, "val": 0.2, "test": 0.2})
+        )
+        self.fold = fold
+        self.num_folds = num_folds
+        if fold is not None:
+            kfold_split({}, fold, num_folds)  # validates fold and num_folds
+        self.split_file = split_file
+        self.train_only = tuple(train_only)
         self.seed = seed
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
@@ -95,11 +140,11 @@ class IQADataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.records:
             return
-        for role, source in self.sources.items():
+        for role, source in {**self.sources, **self.test_sources}.items():
             records = source.records()
             if not records:
                 raise DataError(f"dataset {source.name!r} ({role}) has no samples")
-            contents = split_contents((r.content for r in records), self.split_ratios, self.seed)
+            contents = self._partition(role, source, records)
             self.splits[source.name] = contents
             by_split = {}
             for split_name, members in contents.items():
@@ -109,17 +154,64 @@ class IQADataModule(pl.LightningDataModule):
             sizes = {k: len(v) for k, v in by_split.items()}
             log.info("dataset %s (%s): %s pairs per split", source.name, role, sizes)
 
+    def _partition(self, role: str, source: PairSource, records: list) -> dict[str, list[str]]:
+        """Content ids per split for one role (see the module docstring for the order)."""
+        present = sorted({r.content for r in records})
+        if role in self.test_sources:
+            return {"test": present}
+        if self.split_file:
+            saved = load_splits(self.split_file, source.name)
+            listed = {c for members in saved.values() for c in members}
+            unknown = sorted(listed - set(present))
+            if unknown:
+                raise DataError(
+                    f"{self.split_file}: dataset {source.name!r} has no content {unknown[:5]} "
+                    f"({len(unknown)} listed content ids are not in the data)"
+                )
+            dropped = len(set(present) - listed)
+            if dropped:
+                log.warning("%s: %d contents of %s are in no split and are not used",
+                            self.split_file, dropped, source.name)  # fmt: skip
+            return saved
+        if role in self.train_only:
+            return {"train": present}
+        if self.official:
+            official = getattr(source, "official_splits", None)
+            if official is None:
+                raise ConfigError(
+                    f"data.split=official, but dataset {source.name!r} has no published split; "
+                    "use split ratios or data.fold"
+                )
+            return {k: sorted(set(v) & set(present)) for k, v in official().items()}
+        if self.fold is not None:
+            strata = getattr(source, "fold_strata", lambda: [present])()
+            folds = kfold_assign(strata, self.num_folds, self.seed)
+            missing = sorted(set(present) - set(folds))
+            if missing:
+                raise DataError(f"dataset {source.name!r}: contents {missing[:5]} are in no fold")
+            split = kfold_split(folds, self.fold, self.num_folds)
+            return {k: sorted(set(v) & set(present)) for k, v in split.items()}
+        return split_contents(present, self.split_ratios, self.seed)
+
     def save_splits(self, directory: str | Path) -> Path:
         """Write the content ids of every split to ``<directory>/splits.json``."""
         return save_splits(Path(directory) / "splits.json", self.splits)
 
     @property
     def eval_names(self) -> list[str]:
-        """Dataset names of the validation/test loaders, in loader order."""
-        return [self.sources[role].name for role in self._eval_roles()]
+        """Dataset names of the test loaders, in loader order (validation: a prefix of it)."""
+        return [self._source(role).name for role in self._eval_roles("test")]
 
-    def _eval_roles(self) -> list[str]:
-        return [r for r in self.sources if any(x.labelled for x in self._split(r, "test"))]
+    def _source(self, role: str) -> PairSource:
+        return self.sources.get(role) or self.test_sources[role]
+
+    def _eval_roles(self, split: str = "test") -> list[str]:
+        roles = [r for r in self.sources if any(x.labelled for x in self._split(r, "test"))]
+        if split == "test":
+            roles += [
+                r for r in self.test_sources if any(x.labelled for x in self._split(r, "test"))
+            ]
+        return roles
 
     def _split(self, role: str, split: str) -> list[PairRecord]:
         return self.records.get(role, {}).get(split, [])
@@ -138,8 +230,16 @@ class IQADataModule(pl.LightningDataModule):
 
     def _dataset(self, role: str, split: str) -> PairDataset:
         train = split == "train"
-        return PairDataset(
-            self._split(role, split),
+        records = self._split(role, split)
+        pairwise = {isinstance(r, PairwiseRecord) for r in records}
+        if len(pairwise) > 1:
+            raise DataError(
+                f"the {split} split of dataset {self._source(role).name!r} mixes pairwise and "
+                "per-image samples (use data.split=official for PieAPP)"
+            )
+        dataset_class = PairwiseDataset if pairwise == {True} else PairDataset
+        return dataset_class(
+            records,
             patch_size=self.patch_size,
             num_patches=self.patches[split],
             train=train,
@@ -162,12 +262,12 @@ class IQADataModule(pl.LightningDataModule):
 
     def _eval_loaders(self, split: str) -> list[DataLoader]:
         loaders = []
-        for role in self._eval_roles():
+        for role in self._eval_roles(split):
             records = self._split(role, split)
             if not records:
                 raise DataError(
-                    f"the {split} split of dataset {self.sources[role].name!r} is empty; "
-                    f"adjust data.split (now {self.split_ratios})"
+                    f"the {split} split of dataset {self._source(role).name!r} is empty; "
+                    f"adjust data.split (now {self.split_ratios or 'official'}) or data.fold"
                 )
             loaders.append(self._loader(self._dataset(role, split), self.eval_batch_size, False))
         return loaders
@@ -180,7 +280,7 @@ class IQADataModule(pl.LightningDataModule):
 
     def eval_records(self, split: str) -> dict[str, list[PairRecord]]:
         """The records behind each val/test loader, keyed by dataset name."""
-        return {self.sources[r].name: self._split(r, split) for r in self._eval_roles()}
+        return {self._source(r).name: self._split(r, split) for r in self._eval_roles(split)}
 
 
 __all__ = ["ROLES", "SPLIT_NAMES", "IQADataModule"]

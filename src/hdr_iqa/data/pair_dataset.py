@@ -23,12 +23,12 @@ class ImageCache:
         self._items: OrderedDict[str, np.ndarray] = OrderedDict()
         self._bytes = 0
 
-    def get(self, path: str) -> np.ndarray:
+    def get(self, path: str, warn_relative: bool = True) -> np.ndarray:
         image = self._items.get(path)
         if image is not None:
             self._items.move_to_end(path)
             return image
-        image = read_image(path)
+        image = read_image(path, warn_relative=warn_relative)
         if image.nbytes <= self.max_bytes:
             self._items[path] = image
             self._bytes += image.nbytes
@@ -59,7 +59,8 @@ class PairDataset(Dataset):
         cache_bytes: decoded-image cache budget per process.
 
     Each item is a dict with ``ref``, ``dist``: (R, N, 3, P, P) uint8 (display-encoded) or
-    float32 (when any record is in cd/m^2: display-encoded values then become [0, 1] floats);
+    float32 (when any record is in cd/m^2 or has a ``pixel_scale``: display-encoded values then
+    become [0, 1] floats; no ``ref`` for no-reference records, ``ref=None``);
     ``pos``: (R, N, 2) float32 normalised patch centres; ``score``: float32 target (NaN if
     unlabelled); ``display``: (NUM_PARAMS,) display parameters; ``index``: int.
     """
@@ -86,29 +87,48 @@ class PairDataset(Dataset):
         self.repeats = repeats
         self.seed = seed
         self.flips = flips and train
-        self.float_pixels = any(r.display.absolute for r in self.records)
+        self.float_pixels = any(r.display.absolute or r.pixel_scale != 1 for r in self.records)
         self._displays = {r.display: r.display.params() for r in self.records}
         self._cache = ImageCache(cache_bytes)
+        no_reference = {r.ref is None for r in self.records}
+        if len(no_reference) > 1:
+            raise DataError("a dataset mixes full-reference and no-reference (ref=None) samples")
+        if no_reference == {True}:
+            self.image_keys = ("dist",)
+
+    image_keys: tuple[str, ...] = ("ref", "dist")
+    """Item keys of the images of a sample, in the order of :meth:`image_paths`."""
+
+    def image_paths(self, record: PairRecord) -> tuple[str, ...]:
+        """The files of one sample: (ref, dist), or (dist,) for no-reference data."""
+        return (record.dist,) if record.ref is None else (record.ref, record.dist)
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def _load_pair(self, record: PairRecord) -> torch.Tensor:
-        ref = self._cache.get(record.ref)
-        dist = self._cache.get(record.dist)
-        if ref.shape != dist.shape:
-            raise DataError(
-                f"reference and distorted image differ in size: {record.ref} is "
-                f"{ref.shape[1]}x{ref.shape[0]}, {record.dist} is {dist.shape[1]}x{dist.shape[0]}"
-            )
-        pair = torch.from_numpy(np.stack((ref, dist)))  # (2, H, W, 3)
+    def _load_images(self, record: PairRecord) -> torch.Tensor:
+        """The sample's images stacked, (K, H, W, 3), K = len(image_keys)."""
+        paths = self.image_paths(record)
+        # only the reference (the scene) is checked for relative-looking HDR values: a
+        # distorted image may legitimately be dark (e.g. clipped highlights)
+        images = [self._cache.get(path, warn_relative=i == 0) for i, path in enumerate(paths)]
+        ref = images[0]
+        for path, image in zip(paths[1:], images[1:], strict=True):
+            if image.shape != ref.shape:
+                raise DataError(
+                    f"reference and distorted image differ in size: {paths[0]} is "
+                    f"{ref.shape[1]}x{ref.shape[0]}, {path} is {image.shape[1]}x{image.shape[0]}"
+                )
+        pair = torch.from_numpy(np.stack(images))  # (K, H, W, 3)
         if self.float_pixels and pair.dtype == torch.uint8:
             pair = pair.float() / 255.0
+        if record.pixel_scale != 1:
+            pair = pair * record.pixel_scale
         return pair
 
     def __getitem__(self, index: int) -> dict:
         record = self.records[index]
-        pair = self._load_pair(record)
+        pair = self._load_images(record)
         height, width = pair.shape[1:3]
         patches, centres = [], []
         for repeat in range(self.repeats):
@@ -121,7 +141,7 @@ class PairDataset(Dataset):
                 raise DataError(f"{record.dist}: {error}") from error
             patches.append(extract_patches(pair, tops, lefts, self.patch_size))
             centres.append(patch_centres(tops, lefts, height, width, self.patch_size))
-        stacked = torch.stack(patches, dim=1)  # (2, R, N, 3, P, P)
+        stacked = torch.stack(patches, dim=1)  # (K, R, N, 3, P, P)
         pos = torch.stack(centres)  # (R, N, 2)
         if self.flips:
             if torch.rand(()) < 0.5:
@@ -135,8 +155,7 @@ class PairDataset(Dataset):
                     pos * torch.tensor([-1.0, 1.0]) + torch.tensor([1.0, 0.0]),
                 )
         return {
-            "ref": stacked[0],
-            "dist": stacked[1],
+            **{key: stacked[i] for i, key in enumerate(self.image_keys)},
             "pos": pos,
             "score": torch.tensor(record.score, dtype=torch.float32),
             "display": self._displays[record.display],

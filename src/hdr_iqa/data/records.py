@@ -19,7 +19,7 @@ class PairRecord:
     """One full-reference sample.
 
     Attributes:
-        ref: path of the reference image.
+        ref: path of the reference image; None for no-reference data (e.g. KonIQ-10k).
         dist: path of the distorted image.
         score: target quality in the project's direction (0 = reference quality, larger =
             worse); NaN for unlabelled samples (e.g. a DA target without labels).
@@ -28,15 +28,18 @@ class PairRecord:
             cd/m^2.
         domain: ``"sdr"`` or ``"hdr"``.
         meta: free-form extras (distortion type, level, ...), not used for training.
+        pixel_scale: factor applied to the decoded pixels before the display model (e.g.
+            1/65536 for SI-HDR's linear values); 1 for files in their final units.
     """
 
-    ref: str
+    ref: str | None
     dist: str
     score: float
     content: str
     display: DisplayModel
     domain: Domain
     meta: dict = field(default_factory=dict, compare=False, hash=False)
+    pixel_scale: float = 1.0
 
     @property
     def labelled(self) -> bool:

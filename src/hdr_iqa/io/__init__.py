@@ -3,17 +3,29 @@
 from hdr_iqa.io.images import (
     DISPLAY_SUFFIXES,
     LUMINANCE_SUFFIXES,
-    check_luminance,
+    ImageInfo,
+    describe_image,
     image_encoding,
     read_image,
     write_image,
+)
+from hdr_iqa.io.luminance import (
+    RELATIVE_PEAK,
+    RelativeLuminanceWarning,
+    check_luminance,
+    looks_relative,
 )
 
 __all__ = [
     "DISPLAY_SUFFIXES",
     "LUMINANCE_SUFFIXES",
+    "RELATIVE_PEAK",
+    "ImageInfo",
+    "RelativeLuminanceWarning",
     "check_luminance",
+    "describe_image",
     "image_encoding",
+    "looks_relative",
     "read_image",
     "write_image",
 ]

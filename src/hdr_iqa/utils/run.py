@@ -8,6 +8,7 @@ from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
@@ -38,7 +39,12 @@ def run_task(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
     In a multirun the error is re-raised so Hydra marks the job failed and runs the others.
     """
     try:
-        return task(cfg)
+        try:
+            return task(cfg)
+        except InstantiationException as wrapped:  # a constructor's user error, wrapped by Hydra
+            if isinstance(wrapped.__cause__, UserError):
+                raise wrapped.__cause__ from None
+            raise
     except UserError as error:
         log.error("%s: %s", type(error).__name__, user_message(error))
         if _mode() == RunMode.MULTIRUN:

@@ -159,7 +159,7 @@ def _write_dataset(tmp: Path, height: int, width: int, seed: int) -> None:
     def save(relative: str, pixels: np.ndarray) -> np.ndarray:
         write_image(tmp / relative, pixels)
         checksums[relative] = sha256_file(tmp / relative)
-        return read_image(tmp / relative)  # labels are computed from what is stored
+        return read_image(tmp / relative, warn_relative=False)  # labels use what is stored
 
     for file_name in content.REFERENCE_FILES:
         stem = Path(file_name).stem

@@ -1,0 +1,163 @@
+import warnings
+
+import cv2
+import numpy as np
+import pytest
+
+from hdr_iqa.errors import DataError, MissingFileError
+from hdr_iqa.io import (
+    RelativeLuminanceWarning,
+    describe_image,
+    image_encoding,
+    read_image,
+    write_image,
+)
+
+RNG = np.random.default_rng(0)
+LUMINANCE = (RNG.uniform(0.01, 1.0, (12, 10, 3)) ** 3 * 4000.0).astype(np.float32)
+PIXELS = RNG.integers(0, 256, (12, 10, 3), dtype=np.uint8)
+MAGIC = {
+    "exr": b"\x76\x2f\x31\x01",
+    "hdr": b"#?RADIANCE",
+    "pfm": b"PF\n",
+    "png": b"\x89PNG",
+    "bmp": b"BM",
+    "tif": b"II*\x00",
+    "jpg": b"\xff\xd8",
+}
+
+
+@pytest.mark.parametrize("suffix", ["exr", "pfm"])
+def test_float_formats_round_trip_exactly(tmp_path, suffix):
+    path = write_image(tmp_path / f"a.{suffix}", LUMINANCE)
+    assert path.read_bytes().startswith(MAGIC[suffix])
+    assert image_encoding(path) == "luminance"
+    np.testing.assert_array_equal(read_image(path), LUMINANCE)
+
+
+def test_half_float_exr_round_trip(tmp_path):
+    half = LUMINANCE.astype(np.float16)
+    np.testing.assert_array_equal(read_image(write_image(tmp_path / "h.exr", half)), half)
+
+
+def test_radiance_round_trip_within_rgbe_precision(tmp_path):
+    path = write_image(tmp_path / "a.hdr", LUMINANCE)
+    assert path.read_bytes().startswith(MAGIC["hdr"])
+    back = read_image(path)
+    assert back.dtype == np.float32 and back.shape == LUMINANCE.shape
+    # 8-bit mantissa with a shared exponent: < 1/128 of the pixel's largest channel
+    assert (np.abs(back - LUMINANCE) < LUMINANCE.max(axis=2, keepdims=True) / 128).all()
+
+
+def test_radiance_exposure_is_divided_out(tmp_path):
+    data = write_image(tmp_path / "a.hdr", LUMINANCE).read_bytes()
+    exposed = data.replace(b"FORMAT=", b"EXPOSURE=2.0\nEXPOSURE=2\nFORMAT=", 1)
+    (tmp_path / "b.hdr").write_bytes(exposed)
+    np.testing.assert_allclose(read_image(tmp_path / "b.hdr"), read_image(tmp_path / "a.hdr") / 4)
+
+
+def test_pfm_matches_an_independent_decoder_and_the_spec(tmp_path):
+    path = write_image(tmp_path / "a.pfm", LUMINANCE)
+    bgr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)  # OpenCV's own PFM decoder
+    np.testing.assert_array_equal(bgr[:, :, ::-1], LUMINANCE)
+    # big-endian grey file (positive scale), rows stored bottom to top
+    grey = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=">f4")
+    (tmp_path / "g.pfm").write_bytes(b"Pf\n2 2\n1.0\n" + grey[::-1].tobytes())
+    np.testing.assert_array_equal(read_image(tmp_path / "g.pfm")[:, :, 0], grey)
+
+
+@pytest.mark.parametrize("suffix", ["png", "bmp", "tif"])
+def test_lossless_display_formats_round_trip(tmp_path, suffix):
+    path = write_image(tmp_path / f"a.{suffix}", PIXELS)
+    assert path.read_bytes().startswith(MAGIC[suffix]) and image_encoding(path) == "display"
+    np.testing.assert_array_equal(read_image(path), PIXELS)
+
+
+def test_jpeg_round_trip_and_16_bit_png(tmp_path):
+    smooth = np.full((16, 16, 3), (200, 100, 50), np.uint8)
+    path = write_image(tmp_path / "a.jpg", smooth)
+    assert path.read_bytes().startswith(MAGIC["jpg"])
+    assert np.abs(read_image(path).astype(int) - smooth).max() <= 3
+    deep = (np.arange(16 * 16 * 3).reshape(16, 16, 3) * 85).astype(np.uint16)
+    back = read_image(write_image(tmp_path / "d.png", deep))
+    assert back.dtype == np.float32
+    np.testing.assert_allclose(back, deep / 65535.0, atol=1e-7)
+
+
+def test_grey_images_become_rgb(tmp_path):
+    cv2.imwrite(str(tmp_path / "g.png"), PIXELS[:, :, 0])
+    back = read_image(tmp_path / "g.png")
+    assert back.shape == (12, 10, 3) and (back[:, :, 0] == back[:, :, 2]).all()
+
+
+def test_relative_hdr_values_warn_with_how_to_scale(tmp_path):
+    path = write_image(tmp_path / "rel" / "r.exr", LUMINANCE / LUMINANCE.max())
+    with pytest.warns(RelativeLuminanceWarning, match=r"peak 1\b.*pixels \* 4000 / 1"):
+        read_image(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_image(write_image(tmp_path / "abs" / "a.exr", LUMINANCE))
+        read_image(path)  # once per directory
+
+
+def test_describe_image(tmp_path):
+    info = describe_image(write_image(tmp_path / "a.pfm", LUMINANCE))
+    assert info.units == "cd/m^2" and (info.height, info.width) == (12, 10)
+    assert info.maximum == pytest.approx(float(LUMINANCE.max())) and not info.relative
+    info = describe_image(write_image(tmp_path / "a.png", PIXELS))
+    assert info.encoding == "display" and info.maximum == pytest.approx(PIXELS.max() / 255)
+
+
+@pytest.mark.parametrize("suffix", ["png", "jpg", "bmp", "tif", "exr", "hdr", "pfm"])
+def test_truncated_files_name_the_file(tmp_path, suffix):
+    image = LUMINANCE if suffix in ("exr", "hdr", "pfm") else PIXELS
+    data = write_image(tmp_path / f"a.{suffix}", image).read_bytes()
+    broken = tmp_path / f"broken.{suffix}"
+    broken.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(DataError, match=rf"broken\.{suffix}: .*(truncated|cannot)"):
+        read_image(broken)
+
+
+def test_garbage_and_unsupported_files(tmp_path):
+    (tmp_path / "x.hdr").write_bytes(b"not radiance")
+    with pytest.raises(DataError, match=r"x\.hdr: not a Radiance"):
+        read_image(tmp_path / "x.hdr")
+    (tmp_path / "x.pfm").write_bytes(b"P6\n1 1\n255\n")
+    with pytest.raises(DataError, match=r"x\.pfm: not a PFM"):
+        read_image(tmp_path / "x.pfm")
+    with pytest.raises(DataError, match=r"'\.gif'"):
+        read_image(tmp_path / "x.gif")
+    with pytest.raises(MissingFileError, match=r"nope\.exr: image file not found"):
+        read_image(tmp_path / "nope.exr")
+
+
+@pytest.mark.parametrize("suffix", ["exr", "pfm"])
+def test_nan_and_negative_luminance_are_rejected(tmp_path, suffix):
+    bad = LUMINANCE.copy()
+    bad[0, 0, 0] = np.nan
+    if suffix == "pfm":
+        from hdr_iqa.io.pfm import encode_pfm
+
+        (tmp_path / "n.pfm").write_bytes(encode_pfm(bad))
+        bad[0, 0, 0] = -2.5
+        (tmp_path / "m.pfm").write_bytes(encode_pfm(bad))
+    else:
+        from hdr_iqa.io.exr import write_exr
+
+        write_exr(tmp_path / "n.exr", bad)
+        bad[0, 0, 0] = -2.5
+        write_exr(tmp_path / "m.exr", bad)
+    with pytest.raises(DataError, match=rf"n\.{suffix}: luminance contains 1 NaN"):
+        read_image(tmp_path / f"n.{suffix}")
+    with pytest.raises(DataError, match=rf"m\.{suffix}: luminance contains negative .*-2\.5"):
+        read_image(tmp_path / f"m.{suffix}")
+
+
+def test_writes_refuse_what_the_format_cannot_hold(tmp_path):
+    with pytest.raises(DataError, match=r"a\.hdr: luminance contains negative"):
+        write_image(tmp_path / "a.hdr", -LUMINANCE)
+    with pytest.raises(DataError, match=r"a\.jpg: 16-bit"):
+        write_image(tmp_path / "a.jpg", PIXELS.astype(np.uint16))
+    with pytest.raises(DataError, match=r"a\.pfm: HDR images are written from float"):
+        write_image(tmp_path / "a.pfm", PIXELS)
+    assert not list(tmp_path.iterdir())  # nothing half-written
