@@ -77,12 +77,12 @@ def make_cfg(tmp_path: Path, synthetic_data_dir: Path):
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
-    """One tiny PieAPP run (fit + test on the whole test split), shared by the tests of eval,
-    predict, the API and export: ``.dir``, ``.ckpt`` (the tested checkpoint), ``.metrics``."""
+    """One tiny PieAPP run (fit + test), shared by the tests of eval, predict, the API and
+    export: ``.dir``, ``.ckpt`` (the tested checkpoint), ``.metrics``, ``.data_dir``."""
     from hdr_iqa.train import train
 
     run_dir = tmp_path_factory.mktemp("trained_run")
-    overrides = [*TINY, "trainer.limit_test_batches=null", "data.eval_batch_size=16"]
+    overrides = [*TINY, "callbacks.model_checkpoint.save_last=false"]
     try:
         metrics = train(compose_config("train", overrides, run_dir, synthetic_data_dir))
     finally:

@@ -2,21 +2,25 @@
 
 import csv
 import json
-import os
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import hydra
 import pytest
 
 from hdr_iqa import load_model
-from hdr_iqa.errors import ConfigError
+from hdr_iqa.errors import ConfigError, MissingFileError
 from hdr_iqa.eval import eval_config, evaluate, select_split
 from hdr_iqa.inference import read_checkpoint
 from hdr_iqa.predict import predict
 
-QUIET = ("trainer=cpu", "trainer.enable_progress_bar=false", "callbacks.progress_bar=null")
+# the Trainer settings of the tiny training run's test (conftest.TINY)
+QUIET = (
+    "trainer=cpu",
+    "trainer.limit_test_batches=2",
+    "trainer.enable_progress_bar=false",
+    "callbacks.progress_bar=null",
+)
 
 
 def eval_cfg(make_cfg, trained_run, *overrides):
@@ -68,6 +72,14 @@ def test_data_override_resolves_against_the_checkpoints_model(make_cfg, trained_
     assert run.data.target is None and run.model.net._target_ == "hdr_iqa.models.PieAPP"
 
 
+def test_precision_is_the_checkpoints_unless_given(make_cfg, trained_run):
+    saved = read_checkpoint(trained_run.ckpt)["hdr_iqa"]["config"]
+    saved = {**saved, "trainer": {**saved["trainer"], "precision": "bf16-mixed"}}
+    assert eval_config(saved, eval_cfg(make_cfg, trained_run)).trainer.precision == "bf16-mixed"
+    given = eval_cfg(make_cfg, trained_run, "trainer.precision=16-mixed")
+    assert eval_config(saved, given).trainer.precision == "16-mixed"
+
+
 def test_display_override_and_split_all(make_cfg, trained_run):
     cfg = eval_cfg(make_cfg, trained_run, "display=hdr_5000", "split=all")
     run = eval_config(read_checkpoint(trained_run.ckpt)["hdr_iqa"]["config"], cfg)
@@ -85,15 +97,10 @@ def test_unknown_split_is_rejected(make_cfg, trained_run):
         evaluate(eval_cfg(make_cfg, trained_run, "split=holdout"))
 
 
-def test_cli_missing_checkpoint_is_one_clear_message(tmp_path):
+def test_missing_checkpoint(make_cfg, tmp_path):
     missing = tmp_path / "nowhere.ckpt"
-    env = {**os.environ, "WANDB_MODE": "offline", "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "hdr_iqa.eval", f"ckpt_path={missing}",
-         f"paths.root_dir={tmp_path}"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
-    assert f"MissingFileError: ckpt_path: checkpoint not found: {missing}" in output
-    assert "Traceback" not in output
+    cfg = make_cfg(f"ckpt_path={missing}", config_name="eval", tiny=False)
+    with pytest.raises(
+        MissingFileError, match=re.escape(f"ckpt_path: checkpoint not found: {missing}")
+    ):
+        evaluate(cfg)

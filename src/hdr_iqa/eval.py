@@ -51,11 +51,12 @@ def eval_config(saved: dict[str, Any], cfg: DictConfig) -> DictConfig:
     """The checkpoint's run config with the eval's paths and trainer, and data/display if given."""
     run = OmegaConf.create(saved)
     with open_dict(run):
-        run.paths = cfg.paths
-        run.task_name, run.ckpt_path, run.split = cfg.task_name, cfg.ckpt_path, cfg.split
+        for key in ("paths", "callbacks", "logger", "extras", "task_name", "tags"):
+            run[key] = cfg.get(key)
+        run.ckpt_path, run.split = cfg.ckpt_path, cfg.split
         precision = (saved.get("trainer") or {}).get("precision")
         run.trainer = cfg.trainer
-        if precision and not _overridden("trainer.precision", "trainer"):
+        if precision and not _overridden("trainer.precision"):
             run.trainer.precision = precision  # reproduce the run's numbers unless told otherwise
         if cfg.get("display") is not None:
             if cfg.get("data") is None:  # datasets shown on the run's display use the new one
@@ -98,12 +99,13 @@ def _repoint(node: Any, old: Any, new: str) -> None:
             _repoint(value, old, new)
 
 
-def _overridden(*keys: str) -> bool:
+def _overridden(key: str) -> bool:
+    """Whether ``key=...`` was given on the command line."""
     try:
         overrides = HydraConfig.get().overrides.task
     except ValueError:
         return False
-    return any(o.lstrip("+~").split("=")[0] in keys for o in overrides)
+    return any(o.lstrip("+~").split("=")[0] == key for o in overrides)
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="eval")

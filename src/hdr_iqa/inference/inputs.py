@@ -16,6 +16,7 @@ shown on the checkpoint's training display, HDR files are read as absolute lumin
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +145,7 @@ def as_display(display: DisplayLike) -> DisplayModel | None:
     )
 
 
+@functools.lru_cache(maxsize=32)
 def display_preset(name: str) -> DisplayModel:
     """The display preset ``conf/display/<name>.yaml`` (composed like the command line does)."""
     from hydra import compose, initialize_config_dir
