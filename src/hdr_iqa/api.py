@@ -94,11 +94,10 @@ class IQAPredictor:
             a float for one pair, a float32 tensor (B,) for a batch.
         """
         if not _is_batch(dist):
-            return float(self._score(dist, ref, display))
+            return self.score_pair(dist, ref, display)[0]
         refs = _as_list(ref, len(dist))
-        return torch.stack(
-            [self._score(d, r, display) for d, r in zip(dist, refs, strict=True)]
-        ).cpu()
+        scores = [self.score_pair(d, r, display)[0] for d, r in zip(dist, refs, strict=True)]
+        return torch.tensor(scores, dtype=torch.float32)
 
     def features(
         self, dist: ImageLike, ref: ImageLike | None = None, display: DisplayLike = None
@@ -108,9 +107,12 @@ class IQAPredictor:
         pixels, shown = self.prepare(dist, ref, display)
         return self.scorer.features(pixels, shown.params()).cpu()
 
-    def _score(self, dist: ImageLike, ref: ImageLike | None, display: DisplayLike) -> torch.Tensor:
+    def score_pair(
+        self, dist: ImageLike, ref: ImageLike | None = None, display: DisplayLike = None
+    ) -> tuple[float, DisplayModel]:
+        """Score of one pair and the display it was shown on (see :meth:`score`)."""
         pixels, shown = self.prepare(dist, ref, display)
-        return self.scorer.score(pixels, shown.params())
+        return float(self.scorer.score(pixels, shown.params())), shown
 
     def prepare(
         self, dist: ImageLike, ref: ImageLike | None = None, display: DisplayLike = None

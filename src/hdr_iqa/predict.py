@@ -40,16 +40,9 @@ def predict(cfg: DictConfig) -> list[dict]:
     console = Console(stderr=True)
     rows = []
     for pair in track(pairs, "Scoring", console=console, disable=len(pairs) < 2, transient=True):
-        pixels, shown = model.prepare(pair.dist, pair.ref, pair.display or display)
-        score = float(model.scorer.score(pixels, shown.params()))
-        rows.append(
-            {
-                "ref": pair.ref or "",
-                "dist": pair.dist,
-                "display": describe_display(shown),
-                "score": score,
-            }
-        )
+        score, shown = model.score_pair(pair.dist, pair.ref, pair.display or display)
+        row = {"ref": pair.ref or "", "dist": pair.dist, "display": describe_display(shown)}
+        rows.append({**row, "score": score})
     write_outputs(Path(cfg.output), rows, model)
     Console().print(results_table(rows, model, max_rows))
     Console().print(f"Predictions: {cfg.output}")
