@@ -6,7 +6,10 @@ it is imported lazily, so ``import hdr_iqa.photometry`` stays light.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hdr_iqa.api import load_model
 
 __all__ = ["load_model"]
 

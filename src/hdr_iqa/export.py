@@ -155,7 +155,13 @@ def export(cfg: DictConfig) -> dict:
     if cfg.verify:
         meta["max_abs_difference"] = verify(graph, path, cfg.format, display, cfg.tolerance)
     atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
-    log.info("exported %s to %s", model.name, path)
+    difference = meta.get("max_abs_difference", "not checked")
+    log.info(
+        "exported %s to %s (max |score difference| to the original: %s)",
+        model.name,
+        path,
+        difference,
+    )
     return meta
 
 

@@ -100,8 +100,8 @@ def resolve_display(
         if chosen is not None and not chosen.absolute:
             raise ConfigError(
                 f"{names}: HDR files hold absolute luminance (cd/m^2) and are shown on no display, "
-                f"but display={_describe(display)} was given; omit display (or use "
-                f"display={ABSOLUTE!r}), or pass display-encoded files (PNG/JPEG/BMP/TIFF)"
+                f"but display={_describe(display)} was given; give no display for HDR files, "
+                "or pass display-encoded files (PNG/JPEG/BMP/TIFF)"
             )
         return DisplayModel.absolute_luminance()
     if chosen is None:
