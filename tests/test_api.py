@@ -85,6 +85,11 @@ def test_display_mistakes(model, trained_run):
         DataError, match="display-encoded float values must be in \\[0, 1\\], found up to"
     ):
         model.score(*floats, display="sdr_100")
+    tiny = np.zeros((32, 48, 3), np.uint8)
+    with pytest.raises(
+        DataError, match=re.escape("is 48x32 pixels, smaller than the model's 64x64")
+    ):
+        model.score(tiny, tiny)
     with pytest.raises(
         DataError, match=re.escape("expected an (H, W, 3) array, got (4, 5, 6, 7, 8)")
     ):

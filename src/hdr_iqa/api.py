@@ -131,6 +131,12 @@ class IQAPredictor:
                     f"reference and distorted image differ in size: {images[0].name} is "
                     f"{images[0].size}, {images[1].name} is {images[1].size}"
                 )
+        size = self.patching.patch_size
+        if min(images[-1].pixels.shape[:2]) < size:
+            raise DataError(
+                f"{images[-1].name} is {images[-1].size} pixels, smaller than the model's "
+                f"{size}x{size} patch"
+            )
         chosen = resolve_display(display, images, self.default_display)
         pixels = [i.pixels for i in images]
         if any(p.is_floating_point() for p in pixels):
