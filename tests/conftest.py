@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -72,3 +73,19 @@ def make_cfg(tmp_path: Path, synthetic_data_dir: Path):
 
     yield factory
     GlobalHydra.instance().clear()
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
+    """One tiny PieAPP run (fit + test), shared by the tests of eval, predict, the API and
+    export: ``.dir``, ``.ckpt`` (the tested checkpoint), ``.metrics``, ``.data_dir``."""
+    from hdr_iqa.train import train
+
+    run_dir = tmp_path_factory.mktemp("trained_run")
+    overrides = [*TINY, "callbacks.model_checkpoint.save_last=false"]
+    try:
+        metrics = train(compose_config("train", overrides, run_dir, synthetic_data_dir))
+    finally:
+        GlobalHydra.instance().clear()
+    ckpt = next((run_dir / "checkpoints").glob("epoch_*.ckpt"))
+    return SimpleNamespace(dir=run_dir, ckpt=ckpt, metrics=metrics, data_dir=synthetic_data_dir)

@@ -47,15 +47,30 @@ def train(cfg: DictConfig) -> dict[str, float]:
         if ckpt_path is None and not cfg.get("train"):
             ckpt_path = cfg.get("ckpt_path")
         log.info("testing checkpoint: %s", ckpt_path or "current weights")
-        trainer.test(model=model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
-        test_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-        metrics.update(test_metrics)
-        table = metrics_by_dataset(test_metrics)
-        for name, values in table.items():
-            values["n"] = len(model.test_predictions.get(name, {}).get("index", []))
-        if trainer.is_global_zero:
-            print_summary(table, output_dir, title=f"Test metrics ({cfg.task_name})")
+        title = f"Test metrics ({cfg.task_name})"
+        metrics.update(
+            run_test_and_report(trainer, model, datamodule, output_dir, title, ckpt_path)
+        )
     return metrics
+
+
+def run_test_and_report(
+    trainer: pl.Trainer,
+    model: pl.LightningModule,
+    datamodule: pl.LightningDataModule,
+    output_dir: str,
+    title: str,
+    ckpt_path: str | None = None,
+) -> dict[str, float]:
+    """Run the test loop, print the metrics table (rank zero); returns the logged metrics."""
+    trainer.test(model=model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+    test_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    table = metrics_by_dataset(test_metrics)
+    for name, values in table.items():
+        values["n"] = len(model.test_predictions.get(name, {}).get("index", []))
+    if trainer.is_global_zero:
+        print_summary(table, output_dir, title=title)
+    return test_metrics
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")

@@ -38,9 +38,14 @@ class ImageCache:
         return image
 
 
-def eval_generator(seed: int, index: int, repeat: int) -> torch.Generator:
-    """The generator of test-time patch draw ``repeat`` of sample ``index`` (reproducible)."""
-    state = np.random.SeedSequence([seed, index, repeat]).generate_state(2, dtype=np.uint32)
+def eval_generator(seed: int, height: int, width: int, repeat: int) -> torch.Generator:
+    """The generator of test-time patch draw ``repeat`` for a ``height`` x ``width`` image.
+
+    It depends on the image size, not on where a pair sits in a dataset, so a pair gets the same
+    patches in a test run, ``hdr_iqa.eval``, ``hdr_iqa.predict`` and the Python API (and all
+    distortions of one reference are scored at the same positions, like a fixed grid).
+    """
+    state = np.random.SeedSequence([seed, height, width, repeat]).generate_state(2, np.uint32)
     return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
 
 
@@ -52,7 +57,7 @@ class PairDataset(Dataset):
         patch_size: patch side P in pixels.
         num_patches: patches N per image.
         train: random positions and flips from the worker's RNG; otherwise positions are drawn
-            from a generator seeded by (seed, index, repeat), so evaluation is reproducible.
+            from a generator seeded by (seed, image size, repeat), so evaluation is reproducible.
         repeats: independent patch draws R per sample (test-time ensembling).
         seed: base seed of evaluation draws.
         flips: random horizontal/vertical flips (training only), identical for ref and dist.
@@ -132,7 +137,7 @@ class PairDataset(Dataset):
         height, width = pair.shape[1:3]
         patches, centres = [], []
         for repeat in range(self.repeats):
-            generator = None if self.train else eval_generator(self.seed, index, repeat)
+            generator = None if self.train else eval_generator(self.seed, height, width, repeat)
             try:
                 tops, lefts = sample_positions(
                     height, width, self.num_patches, self.patch_size, generator

@@ -1,0 +1,106 @@
+"""python -m hdr_iqa.eval: re-create a model from its checkpoint and run the test protocol."""
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import hydra
+import pytest
+
+from hdr_iqa import load_model
+from hdr_iqa.errors import ConfigError, MissingFileError
+from hdr_iqa.eval import eval_config, evaluate, select_split
+from hdr_iqa.inference import read_checkpoint
+from hdr_iqa.predict import predict
+
+# the Trainer settings of the tiny training run's test (conftest.TINY)
+QUIET = (
+    "trainer=cpu",
+    "trainer.limit_test_batches=2",
+    "trainer.enable_progress_bar=false",
+    "callbacks.progress_bar=null",
+)
+
+
+def eval_cfg(make_cfg, trained_run, *overrides):
+    return make_cfg(
+        f"ckpt_path={trained_run.ckpt}", *QUIET, *overrides, config_name="eval", tiny=False
+    )
+
+
+def rows(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_eval_reproduces_the_training_runs_test_exactly(make_cfg, trained_run, tmp_path):
+    metrics = evaluate(eval_cfg(make_cfg, trained_run))
+    expected = {k: v for k, v in trained_run.metrics.items() if k.startswith("test/")}
+    assert expected and {k: metrics[k] for k in expected} == expected
+    for name in ("sdr", "hdr"):
+        ours = rows(tmp_path / f"results/predictions_{name}.csv")
+        assert ours == rows(trained_run.dir / f"results/predictions_{name}.csv")
+        assert (
+            len(ours)
+            == json.loads((tmp_path / "results/metrics.json").read_text())["test"][name]["n"]
+        )
+    assert f"ckpt_path: {trained_run.ckpt}" in (tmp_path / "config.yaml").read_text()
+
+
+def test_predict_and_the_api_equal_eval_for_png_and_exr_pairs(make_cfg, trained_run, tmp_path):
+    model = load_model(trained_run.ckpt, device="cpu")
+    for name, suffix in (("sdr", ".png"), ("hdr", ".exr")):
+        row = rows(trained_run.dir / f"results/predictions_{name}.csv")[3]  # eval reproduces these
+        assert row["dist"].endswith(suffix)
+        api = model.score(row["dist"], row["ref"])
+        assert api == pytest.approx(float(row["prediction"]), rel=1e-5, abs=1e-9)
+        assert model.score(row["dist"], row["ref"]) == api  # repeated calls are identical
+        cfg = make_cfg(
+            f"ckpt_path={trained_run.ckpt}", f"ref={row['ref']}", f"dist={row['dist']}",
+            "predict.device=cpu", f"output={tmp_path}/{name}.csv",
+            config_name="predict", tiny=False,
+        )  # fmt: skip
+        assert [r["score"] for r in predict(cfg)] == [api]
+        assert float(rows(tmp_path / f"{name}.csv")[0]["score"]) == api
+
+
+def test_data_override_resolves_against_the_checkpoints_model(make_cfg, trained_run):
+    cfg = eval_cfg(make_cfg, trained_run, "data=synthetic", "data.target=null")
+    run = eval_config(read_checkpoint(trained_run.ckpt)["hdr_iqa"]["config"], cfg)
+    assert run.data.patches.test == 2  # the checkpoint's model.sampling.test, not conf/model's
+    assert run.data.target is None and run.model.net._target_ == "hdr_iqa.models.PieAPP"
+
+
+def test_precision_is_the_checkpoints_unless_given(make_cfg, trained_run):
+    saved = read_checkpoint(trained_run.ckpt)["hdr_iqa"]["config"]
+    saved = {**saved, "trainer": {**saved["trainer"], "precision": "bf16-mixed"}}
+    assert eval_config(saved, eval_cfg(make_cfg, trained_run)).trainer.precision == "bf16-mixed"
+    given = eval_cfg(make_cfg, trained_run, "trainer.precision=16-mixed")
+    assert eval_config(saved, given).trainer.precision == "16-mixed"
+
+
+def test_display_override_and_split_all(make_cfg, trained_run):
+    cfg = eval_cfg(make_cfg, trained_run, "display=hdr_5000", "split=all")
+    run = eval_config(read_checkpoint(trained_run.ckpt)["hdr_iqa"]["config"], cfg)
+    datamodule = hydra.utils.instantiate(run.data)
+    select_split(datamodule, "all")
+    assert datamodule.records["source"]["test"][0].display.peak == 5000.0
+    assert {k: len(v["test"]) for k, v in datamodule.records.items()} == {
+        "source": 240,
+        "target": 240,
+    }
+
+
+def test_unknown_split_is_rejected(make_cfg, trained_run):
+    with pytest.raises(ConfigError, match="got 'holdout'"):
+        evaluate(eval_cfg(make_cfg, trained_run, "split=holdout"))
+
+
+def test_missing_checkpoint(make_cfg, tmp_path):
+    missing = tmp_path / "nowhere.ckpt"
+    cfg = make_cfg(f"ckpt_path={missing}", config_name="eval", tiny=False)
+    with pytest.raises(
+        MissingFileError, match=re.escape(f"ckpt_path: checkpoint not found: {missing}")
+    ):
+        evaluate(cfg)
