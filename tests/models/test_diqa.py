@@ -84,7 +84,7 @@ def test_every_parameter_gets_a_gradient(phase):
 def test_overfits_one_batch(phase):
     torch.manual_seed(0)
     model = DIQA(phase)
-    ref = torch.rand(4, 1, 3, 32, 32) * 255
+    ref = torch.rand(4, 1, 3, 24, 24) * 255
     dist = ref + torch.randn_like(ref) * torch.tensor([2.0, 10, 25, 60]).view(4, 1, 1, 1, 1)
     target = torch.tensor([0.1, 0.3, 0.5, 0.9])
     optimizer = torch.optim.NAdam(model.parameters(), lr=2e-3)
