@@ -246,16 +246,12 @@ def load_model_weights(model: nn.Module, path: str | Path, key: str) -> None:
     log.info("loaded %s weights from %s", type(model).__name__, path)
 
 
-def load_submodule_weights(
-    module: nn.Module, path: str | Path, key: str, prefix: str, convert: Any = None
-) -> None:
+def load_submodule_weights(module: nn.Module, path: str | Path, key: str, prefix: str) -> None:
     """Load the ``prefix``-keyed part of a weights file into ``module`` strictly.
 
     E.g. DIQA's feature extractor from a phase-one checkpoint (``prefix="features."``).
     """
     state = load_state_dict_file(path, key)
-    if convert is not None:
-        state = convert(state)
     part = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
     if not part:
         raise WeightsError(
