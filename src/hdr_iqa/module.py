@@ -118,12 +118,18 @@ class IQAModule(pl.LightningModule):
                 )
 
     # ------------------------------------------------------------------ forward
-    def _chain_inputs(self, batch: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
-        """(B, R, N, 3, P, P) raw patches -> (B*R, N, 3, P, P) backbone inputs, (B*R, N, 2)."""
+    def _chain_inputs(
+        self, batch: Mapping[str, torch.Tensor], reference: bool = True
+    ) -> tuple[torch.Tensor, ...]:
+        """(B, R, N, 3, P, P) raw patches -> (B*R, N, 3, P, P) backbone inputs, (B*R, N, 2).
+
+        The reference is left out (None) when ``reference`` is false or the batch has none.
+        """
         repeats = batch["dist"].shape[1]
         display = batch["display"].repeat_interleave(repeats, dim=0)
         dist = self.chain(batch["dist"].flatten(0, 1), display)
-        ref = self.chain(batch["ref"].flatten(0, 1), display) if "ref" in batch else None
+        with_ref = reference and "ref" in batch
+        ref = self.chain(batch["ref"].flatten(0, 1), display) if with_ref else None
         return ref, dist, batch["pos"].flatten(0, 1)
 
     def forward(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
@@ -135,22 +141,27 @@ class IQAModule(pl.LightningModule):
         if is_pairwise(batch):
             q_a, q_b = self(as_pair_batch(batch)).chunk(2)
             return q_b - q_a
-        ref, dist, pos = self._chain_inputs(batch)
+        ref, dist, pos = self._chain_inputs(batch, reference=not self.net.no_reference)
         score = self.net(ref, dist, pos).score
         return score.float().view(batch["dist"].shape[0], -1).mean(dim=1)
 
     def _forward_roles(self, batch: Mapping[str, Mapping]) -> dict[str, IQAOutput]:
         """One backbone pass over all roles' batches, split back per role."""
         roles = list(batch)
+        with_ref = self.net.training_needs_reference
         inputs = [
-            self._chain_inputs(as_pair_batch(b) if is_pairwise(b) else b)
+            self._chain_inputs(as_pair_batch(b) if is_pairwise(b) else b, with_ref)
             for b in (batch[role] for role in roles)
         ]
         sizes = [x[1].shape[0] for x in inputs]
         ref = None if inputs[0][0] is None else torch.cat([x[0] for x in inputs])
         out = self.net(ref, torch.cat([x[1] for x in inputs]), torch.cat([x[2] for x in inputs]))
         scores, features = out.score.float().split(sizes), out.features.split(sizes)
-        return {r: IQAOutput(s, f) for r, s, f in zip(roles, scores, features, strict=True)}
+        losses = out.loss.float().split(sizes) if out.loss is not None else [None] * len(roles)
+        return {
+            r: IQAOutput(s, f, loss)
+            for r, s, f, loss in zip(roles, scores, features, losses, strict=True)
+        }
 
     # ------------------------------------------------------------------ training
     def compute_losses(self, batch: Mapping[str, Mapping]) -> dict[str, torch.Tensor]:
@@ -165,14 +176,17 @@ class IQAModule(pl.LightningModule):
         total = torch.zeros((), device=self.device)
         for role, out in outputs.items():
             weight = self.role_weights[role]
-            if weight > 0:
-                if is_pairwise(batch[role]):  # scores of (ref, A) then (ref, B)
-                    q_a, q_b = out.score.chunk(2)
-                    loss = self.preference_loss(q_a, q_b, batch[role]["score"])
-                else:
-                    loss = self.iqa_loss(out.score, batch[role]["score"])
-                terms[f"loss_{role}"] = loss
-                total = total + weight * loss
+            if weight == 0:
+                continue
+            if is_pairwise(batch[role]):  # scores of (ref, A) then (ref, B)
+                q_a, q_b = out.score.chunk(2)
+                loss = self.preference_loss(q_a, q_b, batch[role]["score"])
+            elif out.loss is not None:  # a model-specific loss (e.g. DIQA phase one)
+                loss = out.loss.mean()
+            else:
+                loss = self.iqa_loss(out.score, batch[role]["score"])
+            terms[f"loss_{role}"] = loss
+            total = total + weight * loss
         if self.coral is not None and len(outputs) == 2:
             terms["loss_coral"] = self.coral(
                 outputs["source"].features.flatten(0, 1), outputs["target"].features.flatten(0, 1)

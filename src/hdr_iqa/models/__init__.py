@@ -1,17 +1,32 @@
 """Backbones and the model registry.
 
-Add a model: write ``models/<name>.py`` with an :class:`IQAModel` subclass, decorate it with
-``@register_model("<name>")`` and import it below, then add ``conf/model/<name>.yaml``.
+Add a model with one module and one config file:
+
+1. ``models/<name>.py``: an :class:`IQAModel` subclass decorated with
+   ``@register_model("<name>")`` (every public module of this package is imported below, so
+   the registry lists it);
+2. ``conf/model/<name>.yaml``: the training module with ``net._target_`` naming the class.
+
+Then ``python -m hdr_iqa.train model=<name>``.
 """
+
+import importlib
+import pkgutil
 
 from hdr_iqa.models._registry import MODEL_REGISTRY, get_model_class, register_model
 from hdr_iqa.models.base import IQAModel, IQAOutput
+from hdr_iqa.models.diqa import DIQA
 from hdr_iqa.models.pieapp import PieAPP
+from hdr_iqa.models.vtamiq import VTAMIQ
 
-register_model("pieapp")(PieAPP)
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):  # import errors surface: no module is skipped
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
+    "DIQA",
     "MODEL_REGISTRY",
+    "VTAMIQ",
     "IQAModel",
     "IQAOutput",
     "PieAPP",

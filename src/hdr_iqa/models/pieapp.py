@@ -9,6 +9,10 @@ reference-spec section 5. Patch-wise error scores weighted by learned patch weig
     q   = sum_i w_i s_i / sum_i w_i    # image score, 0 = identical, larger = worse
 
 CORAL aligns the coarse features of reference and distorted patches: (B, 2N, 2048).
+
+Published weights load with ``weights=<file>``: the paper code's checkpoints and the official
+PU-PieAPP file (whose weight branch has no sigmoid: set ``weight_sigmoid=False`` to reproduce its
+outputs); their ``comparitor`` (sic) keys map to ``comparator`` (``weights-compat.md``).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from typing import ClassVar, Literal
 import torch
 from torch import nn
 
+from hdr_iqa.errors import WeightsError
+from hdr_iqa.models._registry import register_model
 from hdr_iqa.models.base import IQAModel
-from hdr_iqa.utils.weights import load_state_dict_file
+from hdr_iqa.utils.weights import load_state_dict_file, pieapp_from_published
 
 EXTRACTOR_CHANNELS = ((3, 64), (64, 64), (64, 64), (64, 128), (128, 128), (128, 128),
                       (128, 256), (256, 256), (256, 256), (256, 512), (512, 512))  # fmt: skip
@@ -89,6 +95,7 @@ class PieAPPComparator(nn.Module):
         return self.fcs(delta_features).squeeze(-1), self.weights(delta_coarse).squeeze(-1)
 
 
+@register_model("pieapp")
 class PieAPP(IQAModel):
     """PieAPP on 64x64 patches of ImageNet-normalised inputs.
 
@@ -102,6 +109,8 @@ class PieAPP(IQAModel):
             whose conv layers initialise the extractor as in [DA] (reference-spec 5.4).
         channels_last: run the convolutions in channels-last memory format (about 30% faster
             training on CPU, tensor cores on GPU); numerically the same.
+        weights: optional local file with complete weights, loaded last: a checkpoint of this
+            project, a paper-code checkpoint or the official PU-PieAPP file.
     """
 
     patch_size: ClassVar[int] = 64
@@ -112,6 +121,7 @@ class PieAPP(IQAModel):
         init: Literal["default", "kaiming"] = "default",
         vgg16_weights: str | Path | None = None,
         channels_last: bool = True,
+        weights: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.channels_last = channels_last
@@ -127,8 +137,14 @@ class PieAPP(IQAModel):
             raise ValueError(f"PieAPP init must be 'default' or 'kaiming', got {init!r}")
         if vgg16_weights is not None:
             self.load_vgg16(vgg16_weights)
+        if weights is not None:
+            self.load_weights(weights)
         if channels_last:
             self.extractor.to(memory_format=torch.channels_last)
+
+    def convert_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Published layouts ([DA], official PU-PieAPP) spell the comparator ``comparitor``."""
+        return pieapp_from_published(state)
 
     def load_vgg16(self, path: str | Path, key: str = "model.net.vgg16_weights") -> None:
         """Copy torchvision VGG16 conv weights into the extractor (``key`` names the setting)."""
@@ -138,8 +154,6 @@ class PieAPP(IQAModel):
             for name in ("weight", "bias"):
                 tensor = state.get(f"features.{source}.{name}")
                 if tensor is None or tensor.shape != getattr(conv, name).shape:
-                    from hdr_iqa.errors import WeightsError
-
                     found = None if tensor is None else tuple(tensor.shape)
                     raise WeightsError(
                         f"{path} ({key}): expected torchvision VGG16 key features.{source}.{name} "

@@ -1,16 +1,69 @@
-"""Loading weight files from local paths named in the configuration (never downloaded)."""
+"""Loading weight files from local paths named in the configuration (never downloaded).
+
+Layouts read (``weights-compat.md``), all from ``.pth``/``.pt``/``.ckpt`` or ``.safetensors``:
+
+* this project's Lightning checkpoints (``state_dict`` with ``net.`` keys) and plain state dicts
+  (``torch.save(model.state_dict(), path)``);
+* the paper code's checkpoints ([DA], ``{"model_state_dict": ..., "epoch": ...}``) of PieAPP
+  and VTAMIQ, converted by :func:`pieapp_from_published` / :func:`vtamiq_from_paper_code`;
+* the official PU-PieAPP file (``{"extractor": {...}, "comparitor": {...}}``, flattened);
+* timm ViT weights (``.npz`` from Google, ``.pth``/``.safetensors`` as timm saves them) for
+  VTAMIQ's backbone, through timm's own loaders (:func:`load_timm_vit`).
+
+Every load is strict: a file that does not match raises :class:`~hdr_iqa.errors.WeightsError`
+naming the config key, the path, and the missing / unexpected / mis-shaped keys.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
+from torch import nn
 
 from hdr_iqa.errors import MissingFileError, WeightsError
 
+log = logging.getLogger(__name__)
+LIST_LIMIT = 6
+"""Keys quoted per category in an error message."""
 
-def load_state_dict_file(path: str | Path, key: str) -> dict[str, torch.Tensor]:
-    """Read a ``.pth``/``.pt``/``.ckpt`` or ``.safetensors`` file into a flat state dict.
+PIEAPP_PUBLISHED_KEY_MAP = ((r"^comparitor\.", "comparator."),)
+"""[DA] PieAPP and official PU-PieAPP -> this project's PieAPP (only the spelling differs)."""
+
+_RCAB = r"^quality_decoder\.(\d+)\.body\.(\d+)\.body\."
+"""[DA] RCAB parameters: body.1 PReLU, body.2 Conv1d, body.4 channel attention (conv_du.1, .4)."""
+VTAMIQ_PAPER_KEY_MAP = (
+    (r"^transformer\.embeddings\.cls_token$", "vit.cls_token"),
+    (r"^transformer\.embeddings\.extra_tokens$", "reg_token"),
+    (r"^transformer\.embeddings\.patch_embeddings\.", "vit.patch_embed.proj."),
+    (r"^transformer\.embeddings\.positional_embeddings\.positional_embeddings$", "vit.pos_embed"),
+    (r"^transformer\.encoder\.encoder_norm\.", "vit.norm."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.attention_norm\.", r"vit.blocks.\1.norm1."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.ffn_norm\.", r"vit.blocks.\1.norm2."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.ffn\.", r"vit.blocks.\1.mlp."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.attn\.out\.", r"vit.blocks.\1.attn.proj."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.attn\.(query|key|value)\.", r"vit.blocks.\1.attn.\2."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.(ls[12])\.", r"vit.blocks.\1.\2."),
+    (_RCAB + r"1\.", r"diffnet.\1.body.\2.act."),
+    (_RCAB + r"2\.", r"diffnet.\1.body.\2.conv."),
+    (_RCAB + r"4\.conv_du\.1\.", r"diffnet.\1.body.\2.attention.squeeze."),
+    (_RCAB + r"4\.conv_du\.4\.", r"diffnet.\1.body.\2.attention.excite."),
+    (r"^quality_decoder\.", "diffnet."),
+    (r"^q_predictor\.", "head."),
+)  # fmt: skip
+"""[DA] VTAMIQ -> this project's VTAMIQ; q/k/v are then fused and Conv1d(k=1) weights squeezed."""
+
+LIGHTNING_NET_PREFIX = "net."
+"""Attribute of the backbone in :class:`hdr_iqa.module.IQAModule` (prefix of its keys)."""
+
+
+# ---------------------------------------------------------------------------- reading files
+def read_weights_file(path: str | Path, key: str) -> Any:
+    """The object stored in a ``.pth``/``.pt``/``.ckpt`` (weights only) or ``.safetensors`` file.
 
     Args:
         path: local file.
@@ -23,15 +76,238 @@ def load_state_dict_file(path: str | Path, key: str) -> dict[str, torch.Tensor]:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
 
-            state = load_file(str(path))
-        else:
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            return load_file(str(path))
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         raise WeightsError(f"{key}: cannot read weights file {path} ({error})") from error
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise WeightsError(
-            f"{key}: {path} does not hold a state dict (found {type(state).__name__})"
-        )
+
+
+def flatten_state_dict(stored: Any) -> dict[str, torch.Tensor]:
+    """Unwrap a checkpoint container and flatten nested dicts into ``a.b.c`` tensor keys.
+
+    * Lightning / timm-train checkpoints: ``stored["state_dict"]``; a Lightning checkpoint of
+      this project keeps only the backbone (``net.*`` keys, prefix removed).
+    * [DA] checkpoints: ``stored["model_state_dict"]``.
+    * Nested state dicts (official PU-PieAPP): ``{"extractor": {"conv1.weight": ...}}`` ->
+      ``"extractor.conv1.weight"``. Non-tensor leaves (epoch, metrics) are dropped.
+
+    Example:
+        >>> flat = flatten_state_dict({"a": {"w": torch.zeros(1)}, "epoch": 3})
+        >>> list(flat)
+        ['a.w']
+    """
+    if isinstance(stored, Mapping):
+        if isinstance(stored.get("state_dict"), Mapping):
+            inner = stored["state_dict"]
+            if "pytorch-lightning_version" in stored or "hdr_iqa" in stored:
+                inner = {
+                    k[len(LIGHTNING_NET_PREFIX) :]: v
+                    for k, v in inner.items()
+                    if k.startswith(LIGHTNING_NET_PREFIX)
+                }
+            stored = inner
+        elif isinstance(stored.get("model_state_dict"), Mapping):
+            stored = stored["model_state_dict"]
+    if not isinstance(stored, Mapping):
+        raise TypeError(f"a state dict must be a mapping, found {type(stored).__name__}")
+    flat: dict[str, torch.Tensor] = {}
+    for name, value in stored.items():
+        if isinstance(value, torch.Tensor):
+            flat[str(name)] = value
+        elif isinstance(value, Mapping):
+            for inner_name, tensor in flatten_state_dict(value).items():
+                flat[f"{name}.{inner_name}"] = tensor
+    return flat
+
+
+def load_state_dict_file(path: str | Path, key: str) -> dict[str, torch.Tensor]:
+    """Read a weights file into a flat state dict (see :func:`flatten_state_dict`)."""
+    stored = read_weights_file(path, key)
+    try:
+        state = flatten_state_dict(stored)
+    except TypeError as error:
+        raise WeightsError(f"{key}: {path} does not hold a state dict ({error})") from None
+    if not state:
+        raise WeightsError(f"{key}: {path} holds no tensors (expected a state dict)")
     return state
+
+
+# ---------------------------------------------------------------------------- key maps
+def rename_keys(
+    state: Mapping[str, torch.Tensor], rules: Iterable[tuple[str, str]]
+) -> dict[str, torch.Tensor]:
+    """Apply the first matching ``(regex, replacement)`` rule to each key (others unchanged).
+
+    Example:
+        >>> list(rename_keys({"comparitor.fcs.0.bias": torch.zeros(1)}, PIEAPP_PUBLISHED_KEY_MAP))
+        ['comparator.fcs.0.bias']
+    """
+    compiled = [(re.compile(pattern), replacement) for pattern, replacement in rules]
+    renamed = {}
+    for name, value in state.items():
+        for pattern, replacement in compiled:
+            if pattern.search(name):
+                name = pattern.sub(replacement, name, count=1)
+                break
+        renamed[name] = value
+    return renamed
+
+
+def pieapp_from_published(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """[DA] PieAPP / flattened official PU-PieAPP keys -> :class:`~hdr_iqa.models.PieAPP` keys."""
+    return rename_keys(state, PIEAPP_PUBLISHED_KEY_MAP)
+
+
+def vtamiq_from_paper_code(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """[DA] VTAMIQ keys -> :class:`~hdr_iqa.models.VTAMIQ` keys (a no-op for other layouts).
+
+    Renames by :data:`VTAMIQ_PAPER_KEY_MAP`, fuses each block's separate query/key/value
+    Linear layers into timm's ``attn.qkv`` (rows q, k, v), and squeezes the DiffNet's
+    Conv1d(k=1) weights (out, in, 1) into Linear weights (out, in).
+    """
+    if not any(k.startswith("transformer.embeddings.") for k in state):
+        return dict(state)
+    renamed = rename_keys(state, VTAMIQ_PAPER_KEY_MAP)
+    converted: dict[str, torch.Tensor] = {}
+    separate: dict[str, dict[str, torch.Tensor]] = {}
+    for name, value in renamed.items():
+        match = re.fullmatch(r"(vit\.blocks\.\d+\.attn)\.(query|key|value)\.(weight|bias)", name)
+        if match:
+            prefix, role, kind = match.groups()
+            separate.setdefault(f"{prefix}.qkv.{kind}", {})[role] = value
+            continue
+        if name.startswith("diffnet.") and value.dim() == 3 and value.shape[-1] == 1:
+            value = value[..., 0]
+        converted[name] = value
+    for name, parts in separate.items():
+        if set(parts) == {"query", "key", "value"}:
+            converted[name] = torch.cat([parts["query"], parts["key"], parts["value"]])
+        else:  # incomplete: leave the parts as they are so the strict check reports them
+            converted.update({name.replace(".qkv.", f".{r}."): v for r, v in parts.items()})
+    return converted
+
+
+# ---------------------------------------------------------------------------- strict loading
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:LIST_LIMIT])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > LIST_LIMIT else "")
+
+
+def mismatch_report(
+    module: nn.Module,
+    state: Mapping[str, torch.Tensor],
+    ignore_missing: str | None = None,
+    ignore_unexpected: str | None = None,
+) -> str:
+    """What keeps ``state`` from loading strictly into ``module`` ('' when it loads).
+
+    Args:
+        ignore_missing, ignore_unexpected: regexes of keys allowed to be absent / extra.
+    """
+    expected = module.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if ignore_missing:
+        missing = [k for k in missing if not re.search(ignore_missing, k)]
+    if ignore_unexpected:
+        unexpected = [k for k in unexpected if not re.search(ignore_unexpected, k)]
+    shapes = [
+        f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing keys: {_listed(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys: {_listed(unexpected)}")
+    if shapes:
+        problems.append(f"wrong shapes: {_listed(shapes)}")
+    return "; ".join(problems)
+
+
+def load_model_weights(model: nn.Module, path: str | Path, key: str) -> None:
+    """Load a complete weights file into ``model`` strictly.
+
+    The file is read by :func:`load_state_dict_file`, converted by the model's
+    ``convert_state_dict`` (published layouts), then checked key by key and shape by shape.
+    """
+    state = load_state_dict_file(path, key)
+    convert = getattr(model, "convert_state_dict", None)
+    if convert is not None:
+        state = convert(state)
+    problems = mismatch_report(model, state)
+    if problems:
+        raise WeightsError(
+            f"{key}: {path} does not match {type(model).__name__} "
+            f"({len(model.state_dict())} entries expected): {problems}"
+        )
+    model.load_state_dict(state, strict=True)
+    log.info("loaded %s weights from %s", type(model).__name__, path)
+
+
+def load_submodule_weights(module: nn.Module, path: str | Path, key: str, prefix: str) -> None:
+    """Load the ``prefix``-keyed part of a weights file into ``module`` strictly.
+
+    E.g. DIQA's feature extractor from a phase-one checkpoint (``prefix="features."``).
+    """
+    state = load_state_dict_file(path, key)
+    part = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+    if not part:
+        raise WeightsError(
+            f"{key}: {path} has no '{prefix}*' keys (expected the {prefix.rstrip('.')} weights; "
+            f"found keys such as {_listed(sorted(state))})"
+        )
+    problems = mismatch_report(module, part)
+    if problems:
+        raise WeightsError(f"{key}: the '{prefix}*' weights in {path} do not match: {problems}")
+    module.load_state_dict(part, strict=True)
+
+
+# ---------------------------------------------------------------------------- timm ViT
+TIMM_IGNORED_UNEXPECTED = r"^(head|pre_logits|head_drop)\."
+TIMM_LAYER_SCALE = r"^blocks\.\d+\.ls[12]\.gamma$"
+
+
+def load_timm_vit(vit: nn.Module, path: str | Path, key: str) -> None:
+    """Load timm-format ViT weights into a (possibly truncated) timm ``VisionTransformer``.
+
+    * ``.npz`` (Google's original JAX checkpoints, e.g. ``ViT-B_16.npz``): timm's
+      ``VisionTransformer.load_pretrained`` (first ``depth`` encoder blocks and the final norm).
+    * ``.pth``/``.bin``/``.safetensors`` (as timm saves them): timm's ``load_state_dict`` and
+      ``checkpoint_filter_fn`` (position-table resampling, legacy layouts), then a strict check
+      that tolerates the blocks beyond ``depth`` and the classifier head (unused here) and absent
+      LayerScale gammas (left at their init, 1.0, as in the reference).
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise MissingFileError(f"{key}: ViT weights file not found: {path}")
+    expected = f"timm ViT weights for a {len(vit.blocks)}-block, {vit.embed_dim}-wide ViT"
+    if path.suffix == ".npz":
+        try:
+            vit.load_pretrained(str(path))
+        except (KeyError, ValueError, RuntimeError) as error:
+            raise WeightsError(f"{key}: {path} is not {expected} ({error})") from None
+        return
+    from timm.models import load_state_dict as timm_load_state_dict
+    from timm.models.vision_transformer import checkpoint_filter_fn
+
+    try:
+        state = timm_load_state_dict(str(path), weights_only=True)
+        state = checkpoint_filter_fn(state, vit)
+    except Exception as error:
+        raise WeightsError(f"{key}: cannot read {path} as {expected} ({error})") from None
+    depth = len(vit.blocks)
+    extra_blocks = r"^blocks\.(\d+)\."
+    unused = [
+        k
+        for k in state
+        if ((m := re.match(extra_blocks, k)) and int(m.group(1)) >= depth)
+        or re.search(TIMM_IGNORED_UNEXPECTED, k)
+    ]
+    state = {k: v for k, v in state.items() if k not in set(unused)}
+    problems = mismatch_report(vit, state, ignore_missing=TIMM_LAYER_SCALE)
+    if problems:
+        raise WeightsError(f"{key}: {path} is not {expected}: {problems}")
+    vit.load_state_dict(state, strict=False)
+    log.info("loaded ViT weights from %s (%d unused entries skipped)", path, len(unused))
