@@ -16,9 +16,10 @@ What is compared, and why:
 """
 
 import json
-import os
+import socket
 from pathlib import Path
 
+import hydra
 import pytest
 import pytorch_lightning as pl
 import torch
@@ -27,10 +28,19 @@ import torch.multiprocessing as mp
 from hdr_iqa.train import train
 from tests.helpers.coral_ranks import coral_gradient, features, rank_worker
 
+ENOUGH_ROWS = ("model.sampling.train=2", "data.batch_size=8")  # CORAL needs > 5 rows per domain
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_coral_over_ranks_has_the_single_process_gradient(tmp_path):
     source, target, layer = features(0)
     loss, grad = coral_gradient(source, target, layer, sync_ranks=True)  # no process group
-    port = 29500 + os.getpid() % 1000
+    port = free_port()
     mp.spawn(rank_worker, args=(2, port, str(tmp_path)), nprocs=2, join=True)
     for rank in (0, 1):
         results = torch.load(tmp_path / f"rank_{rank}.pt", weights_only=True)
@@ -42,7 +52,7 @@ def test_coral_over_ranks_has_the_single_process_gradient(tmp_path):
 
 
 class ShardProbe(pl.Callback):
-    """Write each rank's training samplers (type, rank, replicas) to ``<dir>/shards_<rank>.json``."""
+    """Write each rank's training samplers (type, rank, replicas) to ``shards_<rank>.json``."""
 
     def __init__(self, output_dir: str) -> None:
         self.output_dir = output_dir
@@ -67,6 +77,8 @@ def test_ddp_sim_matches_single_process_on_the_same_weights(make_cfg, tmp_path):
     settings = (
         "trainer.max_steps=2", "trainer.limit_test_batches=null", "test_ckpt=last",
         "data.batch_size=8", "model.sampling.train=2",
+        "callbacks.model_checkpoint.save_top_k=0",
+        "callbacks.model_checkpoint.save_weights_only=true",
     )  # fmt: skip
     probe = (
         "+callbacks.probe._target_=tests.test_ddp.ShardProbe",
@@ -88,3 +100,27 @@ def test_ddp_sim_matches_single_process_on_the_same_weights(make_cfg, tmp_path):
     for role in (0, 1):
         first, second = (set(info["indices"][role]) for info in shards)
         assert len(first) == len(second) and len(first & second) <= 1
+
+
+def test_bf16_autocast_on_cpu_keeps_the_photometric_chain_in_fp32(make_cfg):
+    """One training step under bf16-mixed: backbone convolutions in bf16, chain and loss fp32."""
+    cfg = make_cfg("trainer.precision=bf16-mixed", "trainer.max_steps=1", *ENOUGH_ROWS)
+    datamodule = hydra.utils.instantiate(cfg.data)
+    model = hydra.utils.instantiate(cfg.model)
+    dtypes: dict[str, set] = {"chain": set(), "conv": set()}
+    model.chain.register_forward_hook(lambda m, i, out: dtypes["chain"].add(out.dtype))
+    conv = next(m for m in model.net.modules() if isinstance(m, torch.nn.Conv2d))
+    conv.register_forward_hook(lambda m, i, out: dtypes["conv"].add(out.dtype))
+    trainer = hydra.utils.instantiate(
+        cfg.trainer, callbacks=[], logger=False, enable_checkpointing=False,
+        limit_val_batches=0, limit_test_batches=0,
+    )  # fmt: skip
+    trainer.fit(model, datamodule=datamodule)
+    assert trainer.global_step == 1 and trainer.precision == "bf16-mixed"
+    assert dtypes == {"chain": {torch.float32}, "conv": {torch.bfloat16}}
+    loss = trainer.callback_metrics["train/loss"]
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    assert "train/loss_coral" in trainer.callback_metrics  # CORAL ran (in fp32, see losses/coral)
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # master weights stay fp32
+    # Lightning cannot clip a fused optimizer's gradients under AMP: the module unfuses it
+    assert not trainer.optimizers[0].defaults["fused"] and cfg.model.optimizer.fused

@@ -99,7 +99,7 @@ def _expected_from_multirun(directory: Path) -> tuple[list[str], list[dict[str, 
             if override.is_sweep_override() and not override.key_or_group.startswith("hydra"):
                 swept.append(override.key_or_group)
                 values.append(list(override.sweep_string_iterator()))
-    except Exception:  # an exotic sweep (e.g. glob): report what exists  # noqa: BLE001
+    except Exception:  # an exotic sweep (e.g. glob): report the jobs that exist
         return swept, None
     if params:  # Optuna & co: sampled values, no enumerable grid
         return [*swept, *(k for k in params if k not in swept)], None
@@ -191,7 +191,8 @@ def markdown(summary: pd.DataFrame, group_keys: Sequence[str], sweep: Sweep, ove
         "PLCC_FIT/RMSE_FIT: after the 5-parameter logistic fit.",
         "",
         "| " + " | ".join(header) + " |",
-        "|" + "|".join("---" if i < len(group_keys) + 1 else "---:" for i in range(len(header)))
+        "|"
+        + "|".join("---" if i < len(group_keys) + 1 else "---:" for i in range(len(header)))
         + "|",
     ]
     keys = [*group_keys, "dataset"]

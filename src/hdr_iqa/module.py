@@ -224,7 +224,7 @@ class IQAModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ optimisation
     def configure_optimizers(self) -> dict:
-        optimizer = self.optimizer_factory(params=self.parameters())
+        optimizer = self.optimizer_factory(params=self.parameters(), **self._amp_safe_optimizer())
         if self.scheduler_factory is None:
             return {"optimizer": optimizer}
         total_steps = int(self.trainer.estimated_stepping_batches)
@@ -233,6 +233,21 @@ class IQAModule(pl.LightningModule):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+    def _amp_safe_optimizer(self) -> dict[str, Any]:
+        """``fused=False`` under mixed precision with gradient clipping, else nothing.
+
+        A fused optimizer unscales fp16 gradients inside ``step``, so Lightning refuses to clip
+        its gradients under ``16-mixed``/``bf16-mixed``; the unfused implementation computes the
+        same update.
+        """
+        trainer = self._trainer
+        fused = getattr(self.optimizer_factory, "keywords", {}).get("fused")
+        clipped = trainer is not None and bool(trainer.gradient_clip_val)
+        if fused and clipped and str(trainer.precision).endswith("-mixed"):
+            log.info("mixed precision with gradient clipping: using the unfused optimizer")
+            return {"fused": False}
+        return {}
 
     # ------------------------------------------------------------------ checkpoints
     def on_save_checkpoint(self, checkpoint: dict) -> None:

@@ -15,7 +15,8 @@ def test_metric_equals_protocol_on_the_whole_split_in_any_batching():
     metric = IQAEvaluation()
     order = rng.permutation(23)
     for chunk in np.array_split(order, 4):
-        metric.update(torch.tensor(prediction[chunk]), torch.tensor(target[chunk]), torch.tensor(chunk))
+        index = torch.tensor(chunk)
+        metric.update(torch.tensor(prediction[chunk]), torch.tensor(target[chunk]), index)
     computed = {k: float(v) for k, v in metric.compute().items()}
     assert computed == pytest.approx(expected, rel=1e-6)
     assert metric.evaluation.fit.method == "logistic5"

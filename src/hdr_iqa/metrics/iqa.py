@@ -67,7 +67,7 @@ class IQAEvaluation(Metric):
         self.index.append(index.detach().reshape(-1).long().to(preds.device))
 
     def compute(self) -> dict[str, torch.Tensor]:
-        index, preds, target = unique_by_index(
+        _, preds, target = unique_by_index(
             dim_zero_cat(self.index), dim_zero_cat(self.preds), dim_zero_cat(self.target)
         )
         self.evaluation = evaluate(

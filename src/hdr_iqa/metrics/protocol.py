@@ -199,9 +199,7 @@ def _json_float(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def evaluate(
-    predictions: np.ndarray, targets: np.ndarray, prediction_sign: int = 1
-) -> Evaluation:
+def evaluate(predictions: np.ndarray, targets: np.ndarray, prediction_sign: int = 1) -> Evaluation:
     """Every protocol metric of one split (see the module docstring).
 
     Args:

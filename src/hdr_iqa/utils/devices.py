@@ -42,9 +42,12 @@ def check_ddp_launch(trainer_cfg: DictConfig) -> None:
     """
     strategy = str(trainer_cfg.get("strategy", "auto"))
     devices = trainer_cfg.get("devices", 1)
-    several = devices == -1 or (isinstance(devices, int) and devices > 1) or (
-        not isinstance(devices, int) and len(devices) > 1
-    )
+    if isinstance(devices, str):  # "auto", "-1" (all devices) or a count such as "2"
+        several = not devices.isdigit() or int(devices) > 1
+    elif isinstance(devices, int):
+        several = devices == -1 or devices > 1
+    else:  # a list of device indices
+        several = len(devices) > 1
     if not (in_multirun() and several and strategy.startswith("ddp")):
         return
     if strategy in ("ddp_spawn", "ddp_fork", "ddp_notebook") or _external_launcher():
