@@ -16,8 +16,9 @@ with the paper code's deterministic initial values ``(1, 1, median x, 1, median 
 same with p1 = 5 and 20; the lowest residual wins, as one start can end in a local minimum),
 mapped back to the original units, so RMSE and RMSE_fit are in target units (divide by
 ``max(y) - min(y)`` for the paper code's normalised RMSE). The optimiser is scipy's
-trust-region-reflective ``least_squares`` with ``p3 >= 0`` as a bound: with the paper code's
-``|p3|`` Levenberg-Marquardt stalls at the kink ``p3 = 0`` on ordinary data.
+trust-region-reflective ``least_squares`` with ``p0, p1, p3 >= 0`` as bounds, which makes every
+candidate curve non-decreasing (the paper code's unbounded fit can return a curve that bends
+back, and with its ``|p3|`` Levenberg-Marquardt stalls at the kink ``p3 = 0``).
 
 **Fallback.** When the logistic fit is impossible or not trustworthy (fewer than 6 samples, the
 optimiser fails or gives non-finite values, the fitted curve decreases anywhere on the data range,
@@ -48,7 +49,7 @@ SCALAR_METRICS = ("srocc", "krocc", "plcc", "rmse", "plcc_fit", "rmse_fit")
 MIN_SAMPLES_LOGISTIC = 6
 INITIAL_SLOPES = (1.0, 5.0, 20.0)
 """Initial p1 values (normalised units) tried in turn; the first is the paper code's."""
-_LOWER = np.array([-np.inf, -np.inf, -np.inf, 0.0, -np.inf])  # p3 >= 0
+_LOWER = np.array([0.0, 0.0, -np.inf, 0.0, -np.inf])  # p0, p1, p3 >= 0: non-decreasing
 
 
 def logistic5(x: np.ndarray, p0: float, p1: float, p2: float, p3: float, p4: float) -> np.ndarray:
@@ -132,8 +133,6 @@ def fit_logistic5(x: np.ndarray, y: np.ndarray) -> MonotoneFit:
     if not solutions:
         return _linear_fit(x, y, "logistic fit did not converge from any initial value")
     q0, q1, q2, q3, q4 = min(solutions, key=lambda s: s.cost).x
-    if q1 < 0:  # (q0, q1) and (-q0, -q1) are the same curve: keep p1 >= 0
-        q0, q1 = -q0, -q1
     p3 = y_range * abs(q3) / x_range
     params = (
         y_range * q0,
