@@ -23,7 +23,7 @@ from torchmetrics import MaxMetric
 from hdr_iqa.data.pairwise import as_pair_batch, is_pairwise
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.losses import CoralLoss, IQALoss, PreferenceLoss
-from hdr_iqa.metrics import iqa_metrics
+from hdr_iqa.metrics import Evaluation, iqa_metrics
 from hdr_iqa.models.base import IQAModel, IQAOutput
 from hdr_iqa.photometry import PhotometricChain
 
@@ -94,6 +94,7 @@ class IQAModule(pl.LightningModule):
         self.test_metrics = nn.ModuleList()
         self.val_srocc_best = MaxMetric()
         self.test_predictions: dict[str, dict[str, torch.Tensor]] = {}
+        self.test_evaluations: dict[str, Evaluation] = {}  # full results, fit parameters included
         self._test_outputs: list[list[tuple[torch.Tensor, ...]]] = []
         self.run_config: dict | None = None
 
@@ -205,7 +206,7 @@ class IQAModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ evaluation
     def validation_step(self, batch: Mapping, batch_idx: int, dataloader_idx: int = 0) -> None:
-        self.val_metrics[dataloader_idx].update(self(batch), batch["score"])
+        self.val_metrics[dataloader_idx].update(self(batch), batch["score"], batch["index"])
 
     def on_validation_epoch_end(self) -> None:
         values = self._log_metrics("val", self.val_metrics)
@@ -213,19 +214,24 @@ class IQAModule(pl.LightningModule):
             # the last validated dataset: the target if there is one
             monitored = values[next(n for n in reversed(self.eval_names) if n in values)]["srocc"]
             self.val_srocc_best.update(monitored)
-            self.log("val/srocc", monitored, prog_bar=True)
-            self.log("val/srocc_best", self.val_srocc_best.compute())
+            self.log("val/srocc", monitored, prog_bar=True, sync_dist=True)
+            self.log("val/srocc_best", self.val_srocc_best.compute(), sync_dist=True)
 
     def on_test_epoch_start(self) -> None:
         self._test_outputs = [[] for _ in self.eval_names]
 
     def test_step(self, batch: Mapping, batch_idx: int, dataloader_idx: int = 0) -> None:
         prediction = self(batch)
-        self.test_metrics[dataloader_idx].update(prediction, batch["score"])
+        self.test_metrics[dataloader_idx].update(prediction, batch["score"], batch["index"])
         self._test_outputs[dataloader_idx].append((batch["index"], prediction, batch["score"]))
 
     def on_test_epoch_end(self) -> None:
         self._log_metrics("test", self.test_metrics)
+        self.test_evaluations = {
+            name: metric.evaluation
+            for name, metric in zip(self.eval_names, self.test_metrics, strict=True)
+            if metric.evaluation is not None
+        }
         self.test_predictions = {}
         for name, outputs in zip(self.eval_names, self._test_outputs, strict=True):
             if not outputs:
@@ -238,21 +244,22 @@ class IQAModule(pl.LightningModule):
             keep[1:] = flat["index"][order][1:] != flat["index"][order][:-1]
             self.test_predictions[name] = {k: v[order][keep] for k, v in flat.items()}
 
-    def _log_metrics(self, stage: str, collections: nn.ModuleList) -> dict[str, dict[str, float]]:
+    def _log_metrics(self, stage: str, metrics: nn.ModuleList) -> dict[str, dict[str, float]]:
+        """Compute each dataset's metrics over the whole split (all ranks), log and reset."""
         values = {}
-        for name, metrics in zip(self.eval_names, collections, strict=True):
-            if not next(iter(metrics.values())).update_called:
+        for name, metric in zip(self.eval_names, metrics, strict=True):
+            if not metric.update_called:
                 continue
-            computed = metrics.compute()
-            metrics.reset()
+            computed = metric.compute()  # identical on every rank (states gathered)
+            metric.reset()
             values[name] = computed
             for key, value in computed.items():
-                self.log(f"{stage}/{name}/{key}", value)
+                self.log(f"{stage}/{name}/{key}", value, sync_dist=True)
         return values
 
     # ------------------------------------------------------------------ optimisation
     def configure_optimizers(self) -> dict:
-        optimizer = self.optimizer_factory(params=self.parameters())
+        optimizer = self.optimizer_factory(params=self.parameters(), **self._amp_safe_optimizer())
         if self.scheduler_factory is None:
             return {"optimizer": optimizer}
         total_steps = int(self.trainer.estimated_stepping_batches)
@@ -261,6 +268,21 @@ class IQAModule(pl.LightningModule):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+    def _amp_safe_optimizer(self) -> dict[str, Any]:
+        """``fused=False`` under mixed precision with gradient clipping, else nothing.
+
+        A fused optimizer unscales fp16 gradients inside ``step``, so Lightning refuses to clip
+        its gradients under ``16-mixed``/``bf16-mixed``; the unfused implementation computes the
+        same update.
+        """
+        trainer = self._trainer
+        fused = getattr(self.optimizer_factory, "keywords", {}).get("fused")
+        clipped = trainer is not None and bool(trainer.gradient_clip_val)
+        if fused and clipped and str(trainer.precision).endswith("-mixed"):
+            log.info("mixed precision with gradient clipping: using the unfused optimizer")
+            return {"fused": False}
+        return {}
 
     # ------------------------------------------------------------------ checkpoints
     def on_save_checkpoint(self, checkpoint: dict) -> None:

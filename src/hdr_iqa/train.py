@@ -13,7 +13,9 @@ import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
 
 from hdr_iqa.callbacks import metrics_by_dataset
+from hdr_iqa.callbacks.wandb import resume_wandb_run
 from hdr_iqa.utils.config import config_dir
+from hdr_iqa.utils.devices import check_ddp_launch, gpu_slot
 from hdr_iqa.utils.files import atomic_write_text
 from hdr_iqa.utils.report import print_summary
 from hdr_iqa.utils.run import instantiate_group, metric_value, run_task
@@ -26,6 +28,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
     output_dir = cfg.paths.output_dir
+    check_ddp_launch(cfg.trainer)
+    resume_wandb_run(cfg)  # resuming from a checkpoint continues its W&B run
     atomic_write_text(f"{output_dir}/config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     datamodule = hydra.utils.instantiate(cfg.data)
     model = hydra.utils.instantiate(cfg.model)
@@ -67,7 +71,7 @@ def run_test_and_report(
     test_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
     table = metrics_by_dataset(test_metrics)
     for name, values in table.items():
-        values["n"] = len(model.test_predictions.get(name, {}).get("index", []))
+        values.setdefault("n", len(model.test_predictions.get(name, {}).get("index", [])))
     if trainer.is_global_zero:
         print_summary(table, output_dir, title=title)
     return test_metrics
@@ -75,7 +79,8 @@ def run_test_and_report(
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    metrics = run_task(train, cfg)
+    with gpu_slot(cfg):  # one free GPU per job when parallel jobs share a multi-GPU machine
+        metrics = run_task(train, cfg)
     return metric_value(metrics, cfg.get("optimized_metric"))
 
 

@@ -1,7 +1,8 @@
 """Write a run's results into its output directory (atomically, rank zero only).
 
 <output_dir>/splits.json                  content ids per dataset and split
-<output_dir>/results/metrics.json|csv     test metrics per dataset
+<output_dir>/results/metrics.json|csv     test metrics per dataset (evaluation protocol:
+                                          raw and logistic-fitted, fit parameters in the JSON)
 <output_dir>/results/predictions_<dataset>.csv   one row per test pair
 """
 
@@ -28,7 +29,7 @@ def metrics_by_dataset(callback_metrics: dict, stage: str = "test") -> dict[str,
     table: dict[str, dict[str, float]] = {}
     for key, value in callback_metrics.items():
         parts = key.split("/")
-        if len(parts) == 3 and parts[0] == stage and parts[2] in METRIC_NAMES:
+        if len(parts) == 3 and parts[0] == stage and parts[2] in (*METRIC_NAMES, "n"):
             table.setdefault(parts[1], {})[parts[2]] = float(value)
     return table
 
@@ -39,6 +40,10 @@ def _csv_text(header: list[str], rows: list[list]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def _cell(value: object) -> object:
+    return "nan" if value is None else value
 
 
 class ResultsWriter(pl.Callback):
@@ -60,13 +65,16 @@ class ResultsWriter(pl.Callback):
         metrics = metrics_by_dataset(trainer.callback_metrics)
         predictions = getattr(pl_module, "test_predictions", {})
         records = trainer.datamodule.eval_records("test") if trainer.datamodule else {}
+        evaluations = getattr(pl_module, "test_evaluations", {})
         for name, values in metrics.items():
-            values["n"] = len(predictions.get(name, {}).get("index", []))
+            if name in evaluations:  # the full protocol result: fit method and parameters too
+                values.update(evaluations[name].to_dict())
+            values.setdefault("n", len(predictions.get(name, {}).get("index", [])))
         payload = {"quality_direction": QUALITY_DIRECTION, "test": metrics}
         atomic_write_text(results / "metrics.json", json.dumps(payload, indent=2) + "\n")
-        rows = [[name, *(m.get(k, float("nan")) for k in (*METRIC_NAMES, "n"))]
-                for name, m in metrics.items()]  # fmt: skip
-        atomic_write_text(results / "metrics.csv", _csv_text(["dataset", *METRIC_NAMES, "n"], rows))
+        columns = [*METRIC_NAMES, "n", "fit"]
+        rows = [[name, *(_cell(m.get(k)) for k in columns)] for name, m in metrics.items()]
+        atomic_write_text(results / "metrics.csv", _csv_text(["dataset", *columns], rows))
         for name, pred in predictions.items():
             recs = records.get(name, [])
             rows = []

@@ -56,8 +56,9 @@ class IQADataModule(pl.LightningDataModule):
         split: content ratios for ``train``/``val``/``test``, or ``"official"`` for each
             dataset's published split.
         seed: split and evaluation-draw seed.
-        batch_size: training pairs per step, over both roles (halved per role in DA).
-        eval_batch_size: pairs per validation/test batch.
+        batch_size: training pairs per optimizer step over both roles and all devices (halved
+            per role in DA, divided by the number of DDP ranks).
+        eval_batch_size: pairs per validation/test batch and device.
         num_workers, pin_memory, persistent_workers: DataLoader settings.
         flips: random flips in training.
         fold: k-fold run k (test = fold k, val = fold k+1 mod K, train = the rest), or None
@@ -252,7 +253,9 @@ class IQADataModule(pl.LightningDataModule):
         roles = [r for r in self.sources if self._split(r, "train")]
         if not roles:
             raise DataError("the training split is empty for every dataset")
-        per_role = max(self.batch_size // len(roles), 1)
+        # batch_size is global: under DDP each of the world_size ranks loads its share
+        world_size = self.trainer.world_size if self.trainer is not None else 1
+        per_role = max(self.batch_size // (len(roles) * world_size), 1)
         loaders = {r: self._loader(self._dataset(r, "train"), per_role, True) for r in roles}
         if len(loaders) == 1:
             return CombinedLoader(loaders, mode="max_size_cycle")

@@ -9,6 +9,13 @@ Two variants (reference-spec section 6.2), chosen explicitly:
   L = ||C_S - C_T||_F^2 / (4 d^2); normalisation optional (``normalize=False`` by default).
 
 Always computed in float32, outside autocast.
+
+Under DDP (``sync_ranks=True``, the default) the feature rows of every rank are gathered with
+gradients (functional ``all_gather``) before the covariances are taken, so each rank
+computes the CORAL term of the *global* batch: training on N devices with a global batch B gives
+the same CORAL term and gradient as one device with batch B. (With per-rank covariances the
+un-normalised scatter matrices of ``fro_over_d`` would shrink with the number of devices and
+silently change the meaning of lambda.)
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 Variant = Literal["fro_over_d", "sun_saenko"]
@@ -74,6 +82,22 @@ def coral_loss(
         return (cov_s - cov_t).square().sum() / (4 * dim * dim)
 
 
+def gather_rows(x: torch.Tensor) -> torch.Tensor:
+    """Rows of ``x`` from every DDP rank, concatenated in rank order; differentiable.
+
+    The backward pass sums each rank's gradient into the rows it owns; after DDP averages the
+    parameter gradients over ranks, the result is the gradient of the (identical) loss on the
+    gathered rows. Every rank must pass the same number of rows (``DistributedSampler``
+    guarantees equal per-rank batch sizes). Without an initialised process group ``x`` is
+    returned unchanged.
+    """
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return x
+    from torch.distributed._functional_collectives import all_gather_single
+
+    return all_gather_single(x.contiguous(), 0, dist.group.WORLD)  # differentiable
+
+
 class CoralLoss(nn.Module):
     """:func:`coral_loss` with fixed settings; terms with too few rows are skipped (return 0).
 
@@ -81,20 +105,32 @@ class CoralLoss(nn.Module):
         variant: ``"fro_over_d"`` (paper code) or ``"sun_saenko"`` (published formula).
         normalize: min-max normalisation (None = the variant's default).
         min_rows: a batch with this many rows or fewer gives 0 (covariance is meaningless).
+        sync_ranks: under DDP, compute the covariances over the rows of all ranks (gathered
+            with gradients); False uses each rank's local batch.
     """
 
     def __init__(
-        self, variant: Variant = "fro_over_d", normalize: bool | None = None, min_rows: int = 5
+        self,
+        variant: Variant = "fro_over_d",
+        normalize: bool | None = None,
+        min_rows: int = 5,
+        sync_ranks: bool = True,
     ) -> None:
         super().__init__()
         self.variant = variant
         self.normalize = normalize
         self.min_rows = min_rows
+        self.sync_ranks = sync_ranks
 
     def forward(self, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.sync_ranks:
+            source, target = gather_rows(source), gather_rows(target)
         if min(source.shape[0], target.shape[0]) <= self.min_rows:
             return source.new_zeros((), dtype=torch.float32)
         return coral_loss(source, target, self.variant, self.normalize)
 
     def extra_repr(self) -> str:
-        return f"variant={self.variant!r}, normalize={self.normalize}, min_rows={self.min_rows}"
+        return (
+            f"variant={self.variant!r}, normalize={self.normalize}, min_rows={self.min_rows}, "
+            f"sync_ranks={self.sync_ranks}"
+        )

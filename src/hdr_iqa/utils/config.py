@@ -11,3 +11,6 @@ def config_dir() -> str:
     if packaged.is_dir():
         return str(packaged)
     return str(Path(__file__).resolve().parents[3] / "conf")
+
+
+import hdr_iqa.utils.resolvers  # noqa: E402, F401  (registers ${sweep_group:...} for the configs)

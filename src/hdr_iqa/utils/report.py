@@ -10,7 +10,7 @@ from hdr_iqa.metrics import METRIC_NAMES
 
 
 def metrics_table(metrics: dict[str, dict[str, float]], title: str = "Test metrics") -> Table:
-    """A table with one row per dataset and the columns n, SROCC, KROCC, PLCC, RMSE."""
+    """A table with one row per dataset: n, SROCC, KROCC, PLCC, RMSE, PLCC_FIT, RMSE_FIT."""
     table = Table(title=title, caption=f"quality direction: {QUALITY_DIRECTION}")
     table.add_column("dataset")
     table.add_column("n", justify="right")

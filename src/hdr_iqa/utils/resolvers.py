@@ -1,0 +1,45 @@
+"""OmegaConf resolvers used by the configs (registered when :mod:`hdr_iqa.utils.config` loads).
+
+* ``${sweep_group:${task_name}}``: ``<task_name>-<sweep directory name>`` inside a Hydra multirun
+  (every job of one sweep gets the same W&B group), None in a single run.
+* ``${gpu_count:}``: the number of visible CUDA GPUs, at least 1 (the joblib launcher's n_jobs).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import OmegaConf
+
+
+def sweep_group(task_name: str) -> str | None:
+    """The group name shared by the jobs of one multirun (None outside a multirun)."""
+    if not HydraConfig.initialized():
+        return None
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return None
+    return f"{task_name}-{Path(hydra_cfg.sweep.dir).name}"
+
+
+def gpu_count() -> int:
+    """Visible CUDA GPUs, at least 1."""
+    import torch
+
+    return max(torch.cuda.device_count(), 1)
+
+
+def register_resolvers() -> None:
+    """Register this project's resolvers (idempotent)."""
+    for name, function in (("sweep_group", sweep_group), ("gpu_count", gpu_count)):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, function)
+
+
+register_resolvers()
+# conf/hydra/launcher/joblib.yaml sets our defaults for the joblib plugin's launcher and is
+# checked against the plugin's schema of the same name, which Hydra announces with a warning
+warnings.filterwarnings("ignore", message=r"\n'hydra/launcher/joblib' is validated against")
