@@ -90,3 +90,28 @@ def test_forward_averages_repeats(make_cfg):
     doubled = {**sample, **{k: torch.cat([sample[k]] * 2, dim=1) for k in ("ref", "dist", "pos")}}
     with torch.no_grad():
         assert torch.allclose(module.eval()(doubled), module(sample), atol=1e-5)
+
+
+def test_precomputed_chain_inputs_give_the_same_losses(make_cfg):
+    """compute_losses(batch, chained) (the bench's bare network) == compute_losses(batch)."""
+    module, batch = build(make_cfg("da=coral", *ENOUGH_ROWS))
+    module.chain.jitter_display = False  # the same display in both calls
+    with torch.no_grad():
+        direct = module.compute_losses(batch)
+        chained = module.compute_losses(batch, module.chain_roles(batch))
+    assert direct.keys() == chained.keys() and "loss_coral" in direct
+    for name, value in direct.items():
+        torch.testing.assert_close(chained[name], value, rtol=1e-6, atol=1e-6)
+
+
+def test_evaluation_in_groups_of_draws_gives_the_same_scores(make_cfg):
+    """eval_patch_batch_size bounds memory without changing any sample's score."""
+    module, batch = build(make_cfg("model.sampling.train=3"))
+    sample = batch["source"]
+    repeated = {**sample, **{k: torch.cat([sample[k]] * 3, dim=1) for k in ("ref", "dist", "pos")}}
+    module.eval()
+    with torch.no_grad():
+        whole = module(repeated)  # 4 samples x 3 draws x 3 patches = 36 patches in one pass
+        module.eval_patch_batch_size = 4  # one draw per pass
+        grouped = module(repeated)
+    torch.testing.assert_close(grouped, whole, rtol=1e-5, atol=1e-6)

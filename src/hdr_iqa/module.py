@@ -48,6 +48,8 @@ class IQAModule(pl.LightningModule):
         sampling: patch size and counts (stored so that a checkpoint knows how it was trained).
         preference_loss: loss of pairwise batches (PieAPP training data), default
             :class:`~hdr_iqa.losses.PreferenceLoss`.
+        eval_patch_batch_size: most patches (per image) per network pass in validation, test
+            and prediction (whole draws; None = the whole batch at once).
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class IQAModule(pl.LightningModule):
         target_weight: float = 1.0,
         sampling: Mapping[str, int] | None = None,
         preference_loss: nn.Module | None = None,
+        eval_patch_batch_size: int | None = 512,
     ) -> None:
         super().__init__()
         # Only plain values are saved, so checkpoints load with torch.load(weights_only=True);
@@ -77,6 +80,7 @@ class IQAModule(pl.LightningModule):
             logger=False,
         )
         self.optimizer_factory = optimizer
+        self.eval_patch_batch_size = eval_patch_batch_size
         self.scheduler_factory = scheduler
         if coral_weight < 0 or source_weight < 0 or target_weight < 0:
             raise ConfigError(
@@ -137,23 +141,42 @@ class IQAModule(pl.LightningModule):
         """Predicted quality (B,), averaged over the R patch draws of each sample.
 
         For a pairwise batch: the preference logit q_B - q_A (B,), which grows with
-        P(A preferred), the batch's target.
+        P(A preferred), the batch's target. Outside training, the B*R draws go through the
+        network in groups of at most ``eval_patch_batch_size`` patches (at least one draw), so
+        memory stays bounded with many test patches; each draw's score does not depend on the
+        grouping.
         """
         if is_pairwise(batch):
             q_a, q_b = self(as_pair_batch(batch)).chunk(2)
             return q_b - q_a
         ref, dist, pos = self._chain_inputs(batch, reference=not self.net.no_reference)
-        score = self.net(ref, dist, pos).score
-        return score.float().view(batch["dist"].shape[0], -1).mean(dim=1)
-
-    def _forward_roles(self, batch: Mapping[str, Mapping]) -> dict[str, IQAOutput]:
-        """One backbone pass over all roles' batches, split back per role."""
-        roles = list(batch)
-        with_ref = self.net.training_needs_reference
-        inputs = [
-            self._chain_inputs(as_pair_batch(b) if is_pairwise(b) else b, with_ref)
-            for b in (batch[role] for role in roles)
+        draws, patches = dist.shape[:2]
+        group = draws
+        if not self.training and self.eval_patch_batch_size:
+            group = max(1, self.eval_patch_batch_size // patches)
+        scores = [
+            self.net(
+                None if ref is None else ref[i : i + group], dist[i : i + group], pos[i : i + group]
+            ).score.float()
+            for i in range(0, draws, group)
         ]
+        return torch.cat(scores).view(batch["dist"].shape[0], -1).mean(dim=1)
+
+    def chain_roles(self, batch: Mapping[str, Mapping]) -> dict[str, tuple[torch.Tensor, ...]]:
+        """``{role: (ref, dist, pos)}`` backbone inputs of a training batch (the chain's part)."""
+        with_ref = self.net.training_needs_reference
+        return {
+            role: self._chain_inputs(as_pair_batch(b) if is_pairwise(b) else b, with_ref)
+            for role, b in batch.items()
+        }
+
+    def _forward_roles(
+        self, batch: Mapping[str, Mapping], chained: Mapping[str, tuple] | None = None
+    ) -> dict[str, IQAOutput]:
+        """One backbone pass over all roles' batches, split back per role."""
+        chained = self.chain_roles(batch) if chained is None else chained
+        roles = list(chained)
+        inputs = [chained[role] for role in roles]
         sizes = [x[1].shape[0] for x in inputs]
         ref = None if inputs[0][0] is None else torch.cat([x[0] for x in inputs])
         out = self.net(ref, torch.cat([x[1] for x in inputs]), torch.cat([x[2] for x in inputs]))
@@ -165,14 +188,19 @@ class IQAModule(pl.LightningModule):
         }
 
     # ------------------------------------------------------------------ training
-    def compute_losses(self, batch: Mapping[str, Mapping]) -> dict[str, torch.Tensor]:
+    def compute_losses(
+        self, batch: Mapping[str, Mapping], chained: Mapping[str, tuple] | None = None
+    ) -> dict[str, torch.Tensor]:
         """Loss terms of one training batch ``{role: batch}``.
+
+        ``chained`` (from :meth:`chain_roles`) skips the photometric chain (benchmarks of the
+        bare network).
 
         Returns ``loss`` (the weighted total) and the unweighted terms present:
         ``loss_source``, ``loss_target`` (IQA losses of roles with a non-zero weight) and
         ``loss_coral`` (when CORAL is on and both roles are in the batch).
         """
-        outputs = self._forward_roles(batch)
+        outputs = self._forward_roles(batch, chained)
         terms: dict[str, torch.Tensor] = {}
         total = torch.zeros((), device=self.device)
         for role, out in outputs.items():

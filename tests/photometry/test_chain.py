@@ -76,3 +76,36 @@ def test_display_jitter_only_in_training():
 def test_unknown_scheme_lists_the_valid_ones():
     with pytest.raises(ValueError, match=r"'p255'.*pmax"):
         PhotometricChain("p255")
+
+
+def _mixed_displays(batch: int) -> torch.Tensor:
+    """Every kind of display in one batch: gamma, sRGB EOTF, GOG reflections, absolute."""
+    displays = [
+        SDR,
+        DisplayModel(peak=400, contrast=5000, eotf="srgb", ambient=300),
+        DisplayModel(peak=200, gamma=2.4, reflection="gog", ambient=1000),
+        DisplayModel.absolute_luminance(),
+    ]
+    return torch.stack([displays[i % len(displays)].params() for i in range(batch)])
+
+
+@pytest.mark.parametrize("scheme", ["pmax", "n255"])
+@pytest.mark.parametrize("shape", [(4, 3, 3, 64, 64), (4, 3, 37, 1500), (4, 2, 3, 16, 16)])
+def test_blocked_cpu_path_equals_the_vectorised_chain(scheme, shape):
+    """The CPU fast paths (in-place blocks, 8-bit lookup) compute the vectorised function."""
+    generator = torch.Generator().manual_seed(0)
+    chain = PhotometricChain(scheme, mean=IMAGENET_MEAN, std=IMAGENET_STD).eval()
+    display = _mixed_displays(shape[0])
+    pixels = torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator)
+    lookup, reference = chain(pixels, display), chain._vectorised(pixels, display)
+    torch.testing.assert_close(lookup, reference, rtol=1e-6, atol=1e-6)  # float32 rounding
+    values = torch.rand(shape, generator=generator)
+    absolute = display[:, 0] > 0  # HDR samples in cd/m^2 over PU21's whole range
+    values[absolute] = 10 ** (values[absolute] * 6.5 - 2.5)
+    original = values.clone()
+    fast, reference = chain(values, display), chain._vectorised(values, display)
+    assert torch.equal(values, original)  # the input is not modified in place
+    assert fast.dtype == torch.float32 and fast.shape == values.shape
+    torch.testing.assert_close(fast, reference, rtol=2e-6, atol=2e-6)
+    chain.blocked = False
+    assert torch.equal(chain(values, display), reference)

@@ -86,12 +86,27 @@ class PU21:
         Luminance is clamped to [0.005, 10000] first and the output to >= 0, as in MATLAB.
         """
         x = _compute_dtype(luminance)
+        if torch.is_grad_enabled() and x.requires_grad:  # differentiable, out of place
+            _, _, p3, p4, p5, p6, p7 = self.params
+            r0, a, b = self._derived
+            t = x.clamp(L_MIN, L_MAX).pow(p4)
+            rel = (a + b * t) / (r0 * (1.0 + p3 * t))  # (r - r0) / r0
+            v = torch.expm1(torch.log1p(rel) * p5) * (p7 * p6)
+            return v.clamp_min(0.0).to(luminance.dtype)
+        out = x.clone() if x is luminance else x
+        return self.encode_(out).to(luminance.dtype)
+
+    def encode_(self, x: torch.Tensor) -> torch.Tensor:
+        """In-place :meth:`encode` of a float32/float64 tensor (no autograd); returns ``x``.
+
+        One temporary of ``x``'s size; on a CPU, call it on cache-sized chunks for speed.
+        """
         _, _, p3, p4, p5, p6, p7 = self.params
         r0, a, b = self._derived
-        t = x.clamp(L_MIN, L_MAX).pow(p4)
-        rel = (a + b * t) / (r0 * (1.0 + p3 * t))  # (r - r0) / r0
-        v = torch.expm1(torch.log1p(rel) * p5) * (p7 * p6)
-        return v.clamp_min(0.0).to(luminance.dtype)
+        t = x.clamp_(L_MIN, L_MAX).pow_(p4)
+        denominator = t.mul(p3).add_(1.0).mul_(r0)  # r0 * (1 + p3 t)
+        rel = t.mul_(b).add_(a).div_(denominator)  # (r - r0) / r0
+        return rel.log1p_().mul_(p5).expm1_().mul_(p7 * p6).clamp_min_(0.0)
 
     def decode(self, pu: torch.Tensor) -> torch.Tensor:
         """PU21 values (any shape) -> absolute luminance in cd/m^2 (inverse of :meth:`encode`)."""

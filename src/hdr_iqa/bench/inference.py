@@ -1,0 +1,115 @@
+"""Per-sample data path and predict latency with peak memory."""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+import torch
+
+from hdr_iqa.data.pair_dataset import PairDataset
+from hdr_iqa.data.records import PairRecord
+from hdr_iqa.photometry import DisplayModel
+
+
+def data_path(
+    pair: tuple[Path, Path], display: DisplayModel, patch_size: int, patches: int, samples: int
+) -> dict[str, float]:
+    """Training samples per second of one worker (no DataLoader) for one pair of files.
+
+    ``cold``: the files are decoded for every sample (no cache; a dataset larger than the
+    cache); ``warm``: decoded once and cached, as with persistent workers.
+    """
+    domain = "hdr" if display.absolute else "sdr"
+    record = PairRecord(str(pair[0]), str(pair[1]), 0.5, "bench", display, domain)
+    results = {}
+    for mode, cache_bytes in (("cold", 0), ("warm", 1 << 30)):
+        dataset = PairDataset([record], patch_size, patches, train=True, cache_bytes=cache_bytes)
+        dataset[0]
+        start = time.perf_counter()
+        for _ in range(samples):
+            dataset[0]
+        seconds = (time.perf_counter() - start) / samples
+        results[f"{mode}_ms"] = seconds * 1000
+        results[f"{mode}_samples_per_s"] = 1 / seconds
+    return results
+
+
+def predict_latency(
+    model_cfg: dict[str, Any],
+    run_config: dict[str, Any],
+    pair: tuple[Path, Path],
+    display: str | None,
+    options: dict[str, Any],
+) -> dict[str, float]:
+    """Latency of ``IQAPredictor.score`` on one pair of files (decode included) and the peak
+    memory it needs, measured in a fresh process so that the peak is this pair's alone.
+
+    Args:
+        model_cfg: the resolved ``model`` config (random weights are built from it).
+        run_config: the run config the predictor reads (display, data).
+        pair: (ref, dist) files.
+        display: display preset of display-encoded files, None for HDR files.
+        options: ``device``, ``patch_batch_size``, ``repeats`` (timed calls) and the test
+            protocol: ``patch_size``, ``patches``, ``draws``, ``seed``.
+    """
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(
+        target=_probe, args=(model_cfg, run_config, pair, display, options, queue)
+    )
+    process.start()
+    result = queue.get()
+    process.join()
+    if "error" in result:
+        raise RuntimeError(f"predict benchmark on {pair[1]} failed: {result['error']}")
+    return result
+
+
+def _probe(model_cfg, run_config, pair, display, options, queue) -> None:  # pragma: no cover
+    """Child process of :func:`predict_latency` (covered through it, in another process)."""
+    try:
+        from hdr_iqa.api import IQAPredictor
+        from hdr_iqa.inference.scoring import Patching
+
+        torch.manual_seed(0)
+        module = hydra.utils.instantiate(model_cfg)
+        module.run_config = run_config
+        device = torch.device(options["device"])
+        module.to(device)
+        patching = Patching(
+            options["patch_size"], options["patches"], options["draws"], options["seed"]
+        )
+        predictor = IQAPredictor(module, patching, options["patch_batch_size"])
+        loaded_rss = _rss_mb()
+        predictor.score(str(pair[1]), str(pair[0]), display=display)  # warm-up
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        times = []
+        for _ in range(options["repeats"]):
+            start = time.perf_counter()
+            predictor.score(str(pair[1]), str(pair[0]), display=display)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            times.append(time.perf_counter() - start)
+        result = {
+            "latency_ms": min(times) * 1000,
+            "model_rss_mb": loaded_rss,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+        if device.type == "cuda":
+            result["peak_gpu_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
+        queue.put(result)
+    except Exception as error:  # reported by the parent with the file name
+        queue.put({"error": f"{type(error).__name__}: {error}"})
+
+
+def _rss_mb() -> float:
+    """Current resident set size of this process, MiB."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * resource.getpagesize() / 2**20

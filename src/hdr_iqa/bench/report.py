@@ -1,0 +1,99 @@
+"""The benchmark's tables (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from hdr_iqa.bench.timing import STAGES
+
+
+def print_report(results: dict[str, Any], json_path: str) -> None:
+    """Print every measured section as a table, then where the JSON is."""
+    console = Console()
+    setup = results["setup"]
+    console.print(
+        f"[bold]{setup['model']}[/] norm={setup['norm']} coral={setup['coral']} "
+        f"precision={setup['precision']} batch={setup['batch_size']} "
+        f"patches train/test={setup['patches_train']}/{setup['patches_test']}"
+        f"x{setup['test_repeats']} workers={setup['num_workers']} threads={setup['threads']} "
+        f"gpu={setup['gpu']} torch={setup['torch']}"
+    )
+    for section, render in _RENDERERS.items():
+        if section in results:
+            console.print(render(results[section]))
+    console.print(f"Results: {json_path}")
+
+
+def _training(train: dict[str, Any]) -> Table:
+    full, bare = train["full"], train["bare"]
+    table = Table(title="Training throughput (image pairs per second)")
+    for column in ("", "pairs/s", "ms/step", *(f"{s} ms" for s in STAGES)):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_row(
+        "full pipeline",
+        f"{full['pairs_per_s']:.2f}",
+        f"{full['step_ms']:.0f}",
+        *(f"{full[f'{s}_ms']:.1f}" for s in STAGES),
+    )
+    table.add_row("bare network", f"{bare['pairs_per_s']:.2f}", f"{bare['step_ms']:.0f}")
+    table.caption = f"pipeline efficiency (full / bare): {train['efficiency']:.3f}"
+    return table
+
+
+def _evaluation(values: dict[str, float]) -> Table:
+    table = Table(title="Evaluation (test loop, test patches x repeats)")
+    for column in ("pairs/s", "ms/batch", "pairs/batch"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{values['pairs_per_s']:.2f}", f"{values['batch_ms']:.0f}",
+        f"{values['pairs_per_batch']:.0f}",
+    )  # fmt: skip
+    return table
+
+
+def _predict(values: dict[str, dict[str, float]]) -> Table:
+    table = Table(title="Predict (one pair from files, decode included)")
+    for column in ("pair", "latency ms", "peak RSS MB", "RSS with model MB", "peak GPU MB"):
+        table.add_column(column, justify="left" if column == "pair" else "right")
+    for name, row in values.items():
+        gpu = row.get("peak_gpu_mb")
+        table.add_row(
+            name, f"{row['latency_ms']:.0f}", f"{row['peak_rss_mb']:.0f}",
+            f"{row['model_rss_mb']:.0f}", "-" if gpu is None else f"{gpu:.0f}",
+        )  # fmt: skip
+    return table
+
+
+def _data(values: dict[str, dict[str, float]]) -> Table:
+    table = Table(title="Data path per training sample, one worker")
+    for column in ("pair", "cold ms", "cold samples/s", "cached ms", "cached samples/s"):
+        table.add_column(column, justify="left" if column == "pair" else "right")
+    for name, row in values.items():
+        table.add_row(
+            name, f"{row['cold_ms']:.2f}", f"{row['cold_samples_per_s']:.0f}",
+            f"{row['warm_ms']:.2f}", f"{row['warm_samples_per_s']:.0f}",
+        )  # fmt: skip
+    table.caption = "cold: decoded every time; cached: decoded once (persistent workers)"
+    return table
+
+
+def _photometry(values: dict[str, float]) -> Table:
+    table = Table(title="Photometric chain (display + PU21 + normalisation), megapixels/s")
+    for column in ("frame", "path", "MP/s"):
+        table.add_column(column, justify="right" if column == "MP/s" else "left")
+    for key, value in values.items():
+        frame, path, *_ = key.split("_")
+        table.add_row(frame.upper(), path, f"{value:.1f}")
+    return table
+
+
+_RENDERERS = {
+    "photometry": _photometry,
+    "data": _data,
+    "train": _training,
+    "eval": _evaluation,
+    "predict": _predict,
+}
