@@ -4,7 +4,7 @@ import torch
 
 from hdr_iqa.data import PairDataset, PairRecord
 from hdr_iqa.errors import DataError
-from hdr_iqa.io import write_image
+from hdr_iqa.io import read_image, write_image
 from hdr_iqa.photometry import NUM_PARAMS, DisplayModel
 
 
@@ -73,3 +73,36 @@ def test_unreadable_image_is_named(tmp_path):
         handle.write(b"not a png")
     with pytest.raises(DataError, match=r"r0\.png: cannot decode image"):
         PairDataset([record], 16, 2, train=False)[0]
+
+
+def test_flipped_patches_are_the_mirrored_image_at_their_positions(tmp_path):
+    """Training flips mirror ref and dist patches together, and ``pos`` follows the mirror."""
+    (record,) = make_records(tmp_path, n=1)
+    ref = read_image(record.ref)
+    dist = read_image(record.dist)
+    height, width, size = ref.shape[0], ref.shape[1], 16
+    dataset = PairDataset([record], patch_size=size, num_patches=6, train=True, repeats=2)
+    seen = set()
+    for seed in range(12):
+        torch.manual_seed(seed)
+        item = dataset[0]
+        matches = set()
+        for flip_rows, flip_cols in [(a, b) for a in (False, True) for b in (False, True)]:
+            steps = (-1 if flip_rows else 1, -1 if flip_cols else 1)
+            shown = {
+                k: image[:: steps[0], :: steps[1]] for k, image in (("ref", ref), ("dist", dist))
+            }
+            ok = True
+            for r, n in np.ndindex(2, 6):
+                row, col = item["pos"][r, n].tolist()
+                top, left = round(row * height - size / 2), round(col * width - size / 2)
+                for key in ("ref", "dist"):
+                    region = shown[key][top : top + size, left : left + size].transpose(2, 0, 1)
+                    ok &= region.shape[1:] == (size, size) and np.array_equal(
+                        item[key][r, n].numpy(), region
+                    )
+            if ok:
+                matches.add((flip_rows, flip_cols))
+        assert len(matches) == 1, f"seed {seed}: patches match {matches}"
+        seen |= matches
+    assert len(seen) == 4  # every flip combination occurred

@@ -3,7 +3,13 @@
 import pytest
 import torch
 
-from hdr_iqa.data.patches import extract_patches, grid_shape, patch_centres, sample_positions
+from hdr_iqa.data.patches import (
+    extract_patches,
+    gather_patches,
+    grid_shape,
+    patch_centres,
+    sample_positions,
+)
 
 
 @pytest.mark.parametrize(
@@ -52,6 +58,19 @@ def test_extract_patches_cuts_the_same_place_from_every_image():
             assert torch.equal(
                 patches[k, i], images[k, top : top + 4, left : left + 4].permute(2, 0, 1)
             )
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
+def test_block_copies_equal_the_gather_for_tensors_and_arrays(dtype):
+    generator = torch.Generator().manual_seed(0)
+    images = (torch.rand((2, 70, 90, 3), generator=generator) * 255).to(dtype)
+    tops, lefts = sample_positions(70, 90, 12, 16, generator)
+    expected = gather_patches(images, tops, lefts, 16)
+    assert torch.equal(extract_patches(images, tops, lefts, 16), expected)
+    arrays = [image.numpy() for image in images]
+    assert torch.equal(extract_patches(arrays, tops, lefts, 16), expected)
+    with pytest.raises(IndexError, match=r"patch at \(60, 0\) is outside the 70x90 image"):
+        extract_patches(arrays, torch.tensor([60]), torch.tensor([0]), 16)
 
 
 def test_centres_are_normalised():

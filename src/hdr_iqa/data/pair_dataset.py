@@ -111,8 +111,8 @@ class PairDataset(Dataset):
     def __len__(self) -> int:
         return len(self.records)
 
-    def _load_images(self, record: PairRecord) -> torch.Tensor:
-        """The sample's images stacked, (K, H, W, 3), K = len(image_keys)."""
+    def _load_images(self, record: PairRecord) -> list[np.ndarray]:
+        """The sample's decoded images (cached), K = len(image_keys) arrays (H, W, 3)."""
         paths = self.image_paths(record)
         # only the reference (the scene) is checked for relative-looking HDR values: a
         # distorted image may legitimately be dark (e.g. clipped highlights)
@@ -124,41 +124,40 @@ class PairDataset(Dataset):
                     f"reference and distorted image differ in size: {paths[0]} is "
                     f"{ref.shape[1]}x{ref.shape[0]}, {path} is {image.shape[1]}x{image.shape[0]}"
                 )
-        pair = torch.from_numpy(np.stack(images))  # (K, H, W, 3)
-        if self.float_pixels and pair.dtype == torch.uint8:
-            pair = pair.float() / 255.0
+        return images
+
+    def _to_output(self, patches: torch.Tensor, record: PairRecord) -> torch.Tensor:
+        """Patches in the dataset's output dtype and units (only the patches are converted)."""
+        if self.float_pixels and patches.dtype == torch.uint8:
+            patches = patches.float().mul_(1.0 / 255.0)
         if record.pixel_scale != 1:
-            pair = pair * record.pixel_scale
-        return pair
+            patches = patches * record.pixel_scale
+        return patches
 
     def __getitem__(self, index: int) -> dict:
         record = self.records[index]
-        pair = self._load_images(record)
-        height, width = pair.shape[1:3]
-        patches, centres = [], []
+        images = self._load_images(record)
+        height, width = images[0].shape[:2]
+        draws = []  # (tops, lefts) of the R draws
         for repeat in range(self.repeats):
             generator = None if self.train else eval_generator(self.seed, height, width, repeat)
             try:
-                tops, lefts = sample_positions(
-                    height, width, self.num_patches, self.patch_size, generator
+                draws.append(
+                    sample_positions(height, width, self.num_patches, self.patch_size, generator)
                 )
             except ValueError as error:
                 raise DataError(f"{record.dist}: {error}") from error
-            patches.append(extract_patches(pair, tops, lefts, self.patch_size))
-            centres.append(patch_centres(tops, lefts, height, width, self.patch_size))
-        stacked = torch.stack(patches, dim=1)  # (K, R, N, 3, P, P)
-        pos = torch.stack(centres)  # (R, N, 2)
-        if self.flips:
-            if torch.rand(()) < 0.5:
-                stacked, pos = (
-                    stacked.flip(-1),
-                    pos * torch.tensor([1.0, -1.0]) + torch.tensor([0.0, 1.0]),
-                )
-            if torch.rand(()) < 0.5:
-                stacked, pos = (
-                    stacked.flip(-2),
-                    pos * torch.tensor([-1.0, 1.0]) + torch.tensor([1.0, 0.0]),
-                )
+        tops, lefts = (torch.cat(x) for x in zip(*draws, strict=True))  # (R*N,)
+        flip_cols = self.flips and bool(torch.rand(()) < 0.5)
+        flip_rows = self.flips and bool(torch.rand(()) < 0.5)
+        cut = extract_patches(images, tops, lefts, self.patch_size, flip_rows, flip_cols)
+        stacked = self._to_output(cut, record).unflatten(1, (self.repeats, self.num_patches))
+        pos = patch_centres(tops, lefts, height, width, self.patch_size)  # (R*N, 2) (row, col)
+        if flip_cols:  # a mirrored patch sits at the mirrored position
+            pos[:, 1] = 1.0 - pos[:, 1]
+        if flip_rows:
+            pos[:, 0] = 1.0 - pos[:, 0]
+        pos = pos.view(self.repeats, self.num_patches, 2)
         return {
             **{key: stacked[i] for i, key in enumerate(self.image_keys)},
             "pos": pos,
