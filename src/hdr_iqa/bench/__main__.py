@@ -86,13 +86,18 @@ def _data_path(cfg: DictConfig, workdir: Path, sampling: DictConfig) -> dict[str
     settings = cfg.bench.data
     sdr = inputs.write_sdr_pair(workdir, *settings.sdr_size)
     hdr = inputs.write_hdr_pair(workdir, *settings.hdr_size)
-    common = {"patch_size": sampling.patch_size, "patches": sampling.train}
+    common = {
+        "patch_size": sampling.patch_size,
+        "patches": sampling.train,
+        "samples": settings.samples,
+        "decoded_dir": workdir / "decoded",
+    }
     return {
         f"sdr_{settings.sdr_size[1]}x{settings.sdr_size[0]}_png": inference.data_path(
-            sdr, display_preset("sdr_100"), samples=settings.samples, **common
+            sdr, display_preset("sdr_100"), **common
         ),
         f"hdr_{settings.hdr_size[1]}x{settings.hdr_size[0]}_exr": inference.data_path(
-            hdr, DisplayModel.absolute_luminance(), samples=settings.samples, **common
+            hdr, DisplayModel.absolute_luminance(), **common
         ),
     }
 

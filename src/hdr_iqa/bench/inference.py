@@ -17,18 +17,28 @@ from hdr_iqa.photometry import DisplayModel
 
 
 def data_path(
-    pair: tuple[Path, Path], display: DisplayModel, patch_size: int, patches: int, samples: int
+    pair: tuple[Path, Path],
+    display: DisplayModel,
+    patch_size: int,
+    patches: int,
+    samples: int,
+    decoded_dir: Path,
 ) -> dict[str, float]:
     """Training samples per second of one worker (no DataLoader) for one pair of files.
 
-    ``cold``: the files are decoded for every sample (no cache; a dataset larger than the
-    cache); ``warm``: decoded once and cached, as with persistent workers.
+    ``cold``: decoded for every sample (no cache); ``mapped``: decoded once into
+    ``decoded_dir`` and memory-mapped (``data.decoded_cache``); ``warm``: decoded once and kept
+    in the worker's memory (the default, with persistent workers).
     """
     domain = "hdr" if display.absolute else "sdr"
     record = PairRecord(str(pair[0]), str(pair[1]), 0.5, "bench", display, domain)
+    modes = {"cold": (0, None), "mapped": (0, decoded_dir), "warm": (1 << 30, None)}
     results = {}
-    for mode, cache_bytes in (("cold", 0), ("warm", 1 << 30)):
-        dataset = PairDataset([record], patch_size, patches, train=True, cache_bytes=cache_bytes)
+    for mode, (cache_bytes, directory) in modes.items():
+        dataset = PairDataset(
+            [record], patch_size, patches, train=True, cache_bytes=cache_bytes,
+            decoded_cache=directory,
+        )  # fmt: skip
         dataset[0]
         start = time.perf_counter()
         for _ in range(samples):

@@ -61,6 +61,8 @@ class IQADataModule(pl.LightningDataModule):
         eval_batch_size: pairs per validation/test batch and device.
         num_workers, pin_memory, persistent_workers: DataLoader settings.
         flips: random flips in training.
+        decoded_cache: directory where images are decoded once and memory-mapped from
+            (:mod:`hdr_iqa.data.image_cache`); None keeps a per-worker cache in memory.
         fold: k-fold run k (test = fold k, val = fold k+1 mod K, train = the rest), or None
             for ``split``.
         num_folds: K.
@@ -85,6 +87,7 @@ class IQADataModule(pl.LightningDataModule):
         pin_memory: bool = False,
         persistent_workers: bool = True,
         flips: bool = True,
+        decoded_cache: str | Path | None = None,
         fold: int | None = None,
         num_folds: int = 5,
         split_file: str | Path | None = None,
@@ -128,6 +131,7 @@ class IQADataModule(pl.LightningDataModule):
         self.pin_memory = pin_memory
         self.persistent_workers = persistent_workers and num_workers > 0
         self.flips = flips
+        self.decoded_cache = str(decoded_cache) if decoded_cache else None
         self.records: dict[str, dict[str, list[PairRecord]]] = {}
         self.splits: dict[str, dict[str, list[str]]] = {}
 
@@ -247,6 +251,7 @@ class IQADataModule(pl.LightningDataModule):
             repeats=self.test_repeats if split == "test" else 1,
             seed=self.seed,
             flips=self.flips,
+            decoded_cache=self.decoded_cache,
         )
 
     def train_dataloader(self) -> Any:

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from hdr_iqa.data.image_cache import ImageCache
 from hdr_iqa.data.patches import extract_patches, patch_centres, sample_positions
 from hdr_iqa.data.records import PairRecord
 from hdr_iqa.errors import DataError
-from hdr_iqa.io import read_image
-
-
-class ImageCache:
-    """Per-process LRU cache of decoded images, bounded in bytes."""
-
-    def __init__(self, max_bytes: int = 1 << 30) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._bytes = 0
-
-    def get(self, path: str, warn_relative: bool = True) -> np.ndarray:
-        image = self._items.get(path)
-        if image is not None:
-            self._items.move_to_end(path)
-            return image
-        image = read_image(path, warn_relative=warn_relative)
-        if image.nbytes <= self.max_bytes:
-            self._items[path] = image
-            self._bytes += image.nbytes
-            while self._bytes > self.max_bytes:
-                _, evicted = self._items.popitem(last=False)
-                self._bytes -= evicted.nbytes
-        return image
 
 
 def eval_generator(seed: int, height: int, width: int, repeat: int) -> torch.Generator:
@@ -62,6 +38,8 @@ class PairDataset(Dataset):
         seed: base seed of evaluation draws.
         flips: random horizontal/vertical flips (training only), identical for ref and dist.
         cache_bytes: decoded-image cache budget per process.
+        decoded_cache: directory of decoded images memory-mapped from disk
+            (:mod:`hdr_iqa.data.image_cache`), shared by processes; None = memory only.
 
     Each item is a dict with ``ref``, ``dist``: (R, N, 3, P, P) uint8 (display-encoded) or
     float32 (when any record is in cd/m^2 or has a ``pixel_scale``: display-encoded values then
@@ -80,6 +58,7 @@ class PairDataset(Dataset):
         seed: int = 0,
         flips: bool = True,
         cache_bytes: int = 1 << 30,
+        decoded_cache: str | None = None,
     ) -> None:
         if num_patches < 1 or repeats < 1:
             raise ValueError(
@@ -94,7 +73,7 @@ class PairDataset(Dataset):
         self.flips = flips and train
         self.float_pixels = any(r.display.absolute or r.pixel_scale != 1 for r in self.records)
         self._displays = {r.display: r.display.params() for r in self.records}
-        self._cache = ImageCache(cache_bytes)
+        self._cache = ImageCache(cache_bytes, decoded_cache)
         no_reference = {r.ref is None for r in self.records}
         if len(no_reference) > 1:
             raise DataError("a dataset mixes full-reference and no-reference (ref=None) samples")

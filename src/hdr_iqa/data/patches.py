@@ -108,7 +108,7 @@ def extract_patches(
             if not (0 <= top <= height - patch_size and 0 <= left <= width - patch_size):
                 raise IndexError(f"patch at ({top}, {left}) is outside the {height}x{width} image")
             patch = planar[:, top : top + patch_size, left : left + patch_size]
-            out[k, n] = patch[:, ::-1 if flip_rows else 1, ::-1 if flip_cols else 1]
+            out[k, n] = patch[:, :: -1 if flip_rows else 1, :: -1 if flip_cols else 1]
     return torch.from_numpy(out)
 
 
