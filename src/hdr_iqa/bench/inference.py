@@ -109,13 +109,23 @@ def _probe(model_cfg, run_config, pair, display, options, queue) -> None:  # pra
         result = {
             "latency_ms": min(times) * 1000,
             "model_rss_mb": loaded_rss,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": _peak_rss_mb(),
         }
         if device.type == "cuda":
             result["peak_gpu_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
         queue.put(result)
     except Exception as error:  # reported by the parent with the file name
         queue.put({"error": f"{type(error).__name__}: {error}"})
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident set size of this process image, MiB (``VmHWM``: unlike ``ru_maxrss``, it
+    starts afresh at exec, so a spawned child does not inherit its parent's peak)."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024  # pragma: no cover
 
 
 def _rss_mb() -> float:
