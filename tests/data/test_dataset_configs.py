@@ -3,10 +3,12 @@ the datasets in their published layouts, through the train entry point (tiny mod
 
 import json
 import logging
+import math
 from pathlib import Path
 
 import pytest
 
+from hdr_iqa.errors import ConfigError
 from hdr_iqa.train import train
 from hdr_iqa.utils.config import config_dir
 from hdr_iqa.utils.run import run_task
@@ -85,3 +87,16 @@ def test_constructor_errors_are_one_line_messages(make_cfg, datasets_dir, caplog
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
         run_task(train, cfg)
     assert "ConfigError: data.fold must be in 0..4 (data.num_folds), got 9" in caplog.text
+
+
+def test_diqa_phase_one_trains_on_unlabelled_data(make_cfg, datasets_dir):
+    """DIQA's objective phase learns the error map, not labels: an unlabelled target (SI-HDR)
+    trains with a non-zero loss weight; the subjective phase (labels) still refuses it."""
+    overrides = ["data=sihdr", *roots(datasets_dir, "kadid10k", "SI-HDR"), "model=diqa",
+                 "model.sampling.patch_size=32", "da.target_weight=1.0", "test=false"]  # fmt: skip
+    metrics = train(make_cfg(*overrides))
+    assert math.isfinite(metrics["train/loss_target"]) and "train/loss_source" in metrics
+    with pytest.raises(
+        ConfigError, match="the target training set has unlabelled samples but its loss weight"
+    ):
+        train(make_cfg(*overrides, "model.net.phase=subjective"))

@@ -57,6 +57,10 @@ def test_forward_shapes_and_no_reference(phase):
     assert (with_ref.loss is not None) == (phase == "objective") and alone.loss is None
 
 
+def test_only_the_subjective_phase_needs_labels():
+    assert not DIQA("objective").training_needs_labels and DIQA("subjective").training_needs_labels
+
+
 def test_objective_phase_needs_the_reference_in_training():
     with pytest.raises(ValueError, match="needs the reference image in training"):
         DIQA("objective").train()(None, torch.rand(1, 1, 3, 16, 16))
