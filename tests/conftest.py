@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -75,17 +76,72 @@ def make_cfg(tmp_path: Path, synthetic_data_dir: Path):
     GlobalHydra.instance().clear()
 
 
-@pytest.fixture(scope="session")
-def trained_run(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
-    """One tiny PieAPP run (fit + test), shared by the tests of eval, predict, the API and
-    export: ``.dir``, ``.ckpt`` (the tested checkpoint), ``.metrics``, ``.data_dir``."""
+def train_once(
+    tmp_path_factory: pytest.TempPathFactory, data_dir: Path, name: str, *overrides: str
+) -> SimpleNamespace:
+    """One tiny training run (fit + test unless overridden) into a new temporary directory:
+    ``.dir``, ``.ckpt`` (the best checkpoint, weights only), ``.metrics``, ``.data_dir``."""
     from hdr_iqa.train import train
 
-    run_dir = tmp_path_factory.mktemp("trained_run")
-    overrides = [*TINY, "callbacks.model_checkpoint.save_last=false"]
+    run_dir = tmp_path_factory.mktemp(name)
+    weights_only = ["callbacks.model_checkpoint.save_weights_only=true"]  # no optimiser state
     try:
-        metrics = train(compose_config("train", overrides, run_dir, synthetic_data_dir))
+        cfg = compose_config("train", [*TINY, *weights_only, *overrides], run_dir, data_dir)
+        metrics = train(cfg)
     finally:
         GlobalHydra.instance().clear()
     ckpt = next((run_dir / "checkpoints").glob("epoch_*.ckpt"))
-    return SimpleNamespace(dir=run_dir, ckpt=ckpt, metrics=metrics, data_dir=synthetic_data_dir)
+    return SimpleNamespace(dir=run_dir, ckpt=ckpt, metrics=metrics, data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
+    """One tiny PieAPP run (fit + test), shared by the tests of training, eval, predict, the
+    API and export; ``last.ckpt`` links to the tested ``epoch_*.ckpt``."""
+    return train_once(
+        tmp_path_factory,
+        synthetic_data_dir,
+        "trained_run",
+        "callbacks.model_checkpoint.save_last=link",
+    )
+
+
+TINY_VTAMIQ = [
+    "model=vtamiq", "model.net.variant=vit_tiny_patch16_384", "model.net.depth=2",
+    "model.net.num_groups=1", "model.net.num_rcabs=2", "model.net.reduction=4",
+    "model.sampling.train=4", "model.sampling.test=6", "model.sampling.test_repeats=2",
+]  # fmt: skip
+"""A small VTAMIQ (width 192) with the default code paths; 2 seeded test draws of 6 patches."""
+
+
+@pytest.fixture(scope="session")
+def trained_vtamiq(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
+    """A tiny VTAMIQ run (fit + test), its backbone initialised from a timm ViT file that is
+    deleted after training (restoring the checkpoint must not need it); ``.vit_weights``."""
+    import timm
+    import torch
+
+    vit_weights = tmp_path_factory.mktemp("vit") / "vit_tiny.pth"
+    torch.manual_seed(0)
+    torch.save(timm.create_model("vit_tiny_patch16_384").state_dict(), vit_weights)
+    run = train_once(tmp_path_factory, synthetic_data_dir, "trained_vtamiq", *TINY_VTAMIQ,
+                     f"model.net.vit_weights={vit_weights}")  # fmt: skip
+    vit_weights.unlink()
+    run.vit_weights = vit_weights
+    return run
+
+
+@pytest.fixture(scope="session")
+def trained_diqa(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
+    """DIQA's two phases: ``.phase_one`` (objective, fit only) and the subjective run started
+    from a copy of its checkpoint (``.extractor_weights``, deleted after training)."""
+    small = ("model=diqa", "model.sampling.patch_size=64")
+    phase_one = train_once(tmp_path_factory, synthetic_data_dir, "diqa_objective", *small,
+                           "test=false", "callbacks.model_checkpoint.save_last=link")  # fmt: skip
+    extractor = tmp_path_factory.mktemp("diqa_copy") / "phase_one.ckpt"
+    shutil.copy(phase_one.dir / "checkpoints/last.ckpt", extractor)
+    subjective = ("model.net.phase=subjective", f"model.net.extractor_weights={extractor}")
+    run = train_once(tmp_path_factory, synthetic_data_dir, "diqa_subjective", *small, *subjective)
+    extractor.unlink()
+    run.phase_one, run.extractor_weights = phase_one, extractor
+    return run

@@ -6,6 +6,7 @@ import hydra
 import pytest
 
 from hdr_iqa.utils.config import config_dir
+from tests.data.conftest import TINY_MODEL
 
 CONF = Path(config_dir())
 
@@ -17,7 +18,7 @@ def options(group: str) -> list[str]:
 @pytest.mark.parametrize("norm", options("norm"))
 @pytest.mark.parametrize("da", options("da"))
 def test_model_norm_da_instantiate(make_cfg, norm, da):
-    cfg = make_cfg(f"norm={norm}", f"da={da}")
+    cfg = make_cfg(f"norm={norm}", f"da={da}", *TINY_MODEL)  # the network is not what varies
     module = hydra.utils.instantiate(cfg.model)
     assert module.chain.scheme == norm
     assert (module.coral is None) == (da == "none")

@@ -26,6 +26,7 @@ import torch
 import torch.multiprocessing as mp
 
 from hdr_iqa.train import train
+from tests.data.conftest import TINY_MODEL
 from tests.helpers.coral_ranks import coral_gradient, features, rank_worker
 
 ENOUGH_ROWS = ("model.sampling.train=2", "data.batch_size=8")  # CORAL needs > 5 rows per domain
@@ -75,8 +76,9 @@ class ShardProbe(pl.Callback):
 
 def test_ddp_sim_matches_single_process_on_the_same_weights(make_cfg, tmp_path):
     settings = (
+        *TINY_MODEL,  # the distributed code paths are the module's and the data module's
         "trainer.max_steps=2", "trainer.limit_test_batches=null", "test_ckpt=last",
-        "data.batch_size=8", "model.sampling.train=2",
+        "data.batch_size=8", "model.sampling.train=4",
         "callbacks.model_checkpoint.save_top_k=0",
         "callbacks.model_checkpoint.save_weights_only=true",
     )  # fmt: skip
@@ -85,6 +87,7 @@ def test_ddp_sim_matches_single_process_on_the_same_weights(make_cfg, tmp_path):
         f"+callbacks.probe.output_dir={tmp_path}",
     )
     distributed = train(make_cfg("trainer=ddp_sim", *settings, *probe))
+    assert distributed["train/loss_coral"] > 0  # CORAL over the ranks' gathered rows (2 x 2 x 4)
     last = tmp_path / "checkpoints/last.ckpt"
     single = train(make_cfg("train=false", f"ckpt_path={last}", *settings))
     for name in ("sdr", "hdr"):

@@ -6,8 +6,15 @@ import torch
 
 from hdr_iqa.module import IQAModule
 from hdr_iqa.photometry import PU21
+from tests.data.conftest import TINY_MODEL
 
 ENOUGH_ROWS = ("model.sampling.train=2", "data.batch_size=8")  # CORAL needs > 5 rows per domain
+
+
+@pytest.fixture
+def tiny_cfg(make_cfg):
+    """``make_cfg`` with the tiny network: what is checked here is the module's, not PieAPP's."""
+    return lambda *overrides: make_cfg(*TINY_MODEL, *overrides)
 
 
 def build(cfg) -> tuple[IQAModule, dict]:
@@ -26,22 +33,22 @@ def losses(cfg) -> dict[str, float]:
         return {k: v.item() for k, v in module.compute_losses(batch).items()}
 
 
-def test_coral_total_loss(make_cfg):
-    terms = losses(make_cfg("da=coral", *ENOUGH_ROWS))
+def test_coral_total_loss(tiny_cfg):
+    terms = losses(tiny_cfg("da=coral", *ENOUGH_ROWS))
     assert terms["loss_coral"] > 0
     expected = terms["loss_source"] + terms["loss_target"] + 0.025 * terms["loss_coral"]
     assert terms["loss"] == pytest.approx(expected, rel=1e-6)
 
 
-def test_da_weight_changes_the_loss_by_lambda_times_coral(make_cfg):
-    base = losses(make_cfg("da=coral", *ENOUGH_ROWS))
-    heavier = losses(make_cfg("da=coral", "da.weight=0.1", *ENOUGH_ROWS))
+def test_da_weight_changes_the_loss_by_lambda_times_coral(tiny_cfg):
+    base = losses(tiny_cfg("da=coral", *ENOUGH_ROWS))
+    heavier = losses(tiny_cfg("da=coral", "da.weight=0.1", *ENOUGH_ROWS))
     assert heavier["loss_coral"] == pytest.approx(base["loss_coral"], rel=1e-6)
     assert heavier["loss"] - base["loss"] == pytest.approx(0.075 * base["loss_coral"], rel=1e-4)
 
 
-def test_da_none_has_no_coral_term(make_cfg):
-    module, batch = build(make_cfg("da=none"))
+def test_da_none_has_no_coral_term(tiny_cfg):
+    module, batch = build(tiny_cfg("da=none"))
     assert module.coral is None
     with torch.no_grad():
         terms = module.compute_losses(batch)
@@ -51,16 +58,16 @@ def test_da_none_has_no_coral_term(make_cfg):
     )
 
 
-def test_source_and_target_weights(make_cfg):
-    terms = losses(make_cfg("da=none", "da.source_weight=0.5", "da.target_weight=2.0"))
+def test_source_and_target_weights(tiny_cfg):
+    terms = losses(tiny_cfg("da=none", "da.source_weight=0.5", "da.target_weight=2.0"))
     assert terms["loss"] == pytest.approx(
         0.5 * terms["loss_source"] + 2 * terms["loss_target"], rel=1e-6
     )
 
 
-def test_norm_n255_rescales_the_backbone_input(make_cfg):
-    pmax, batch = build(make_cfg("norm=pmax"))
-    n255, _ = build(make_cfg("norm=n255"))
+def test_norm_n255_rescales_the_backbone_input(tiny_cfg):
+    pmax, batch = build(tiny_cfg("norm=pmax"))
+    n255, _ = build(tiny_cfg("norm=n255"))
     target = batch["target"]
     mean = torch.tensor(pmax.net.input_mean).view(3, 1, 1)
     std = torch.tensor(pmax.net.input_std).view(3, 1, 1)
@@ -74,8 +81,8 @@ def test_norm_n255_rescales_the_backbone_input(make_cfg):
     assert not torch.allclose(scores[0], scores[1])
 
 
-def test_srgb_norm_skips_pu(make_cfg):
-    module, batch = build(make_cfg("norm=srgb"))
+def test_srgb_norm_skips_pu(tiny_cfg):
+    module, batch = build(tiny_cfg("norm=srgb"))
     source = batch["source"]
     mean = torch.tensor(module.net.input_mean).view(3, 1, 1)
     std = torch.tensor(module.net.input_std).view(3, 1, 1)
@@ -84,8 +91,8 @@ def test_srgb_norm_skips_pu(make_cfg):
     assert torch.allclose(x, source["ref"][:, 0].float() / 255, atol=1e-5)
 
 
-def test_forward_averages_repeats(make_cfg):
-    module, batch = build(make_cfg())
+def test_forward_averages_repeats(tiny_cfg):
+    module, batch = build(tiny_cfg())
     sample = {k: v for k, v in batch["source"].items()}
     doubled = {**sample, **{k: torch.cat([sample[k]] * 2, dim=1) for k in ("ref", "dist", "pos")}}
     with torch.no_grad():

@@ -2,11 +2,8 @@
 
 import csv
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +11,8 @@ import pytest
 
 from hdr_iqa.errors import ConfigError, DataError, MissingFileError
 from hdr_iqa.io import read_image, write_image
-from hdr_iqa.predict import predict
+from hdr_iqa.predict import main, predict
+from tests.helpers.cli import run_main
 
 CONTENTS = ("astronaut", "brick", "camera")
 
@@ -130,16 +128,14 @@ def test_malformed_pair_lists(run_predict, tmp_path):
         run_predict(f"pairs={listing}")
 
 
-def test_cli_bad_input_is_one_line_without_traceback(trained_run, tmp_path):
+def test_cli_bad_input_is_one_line_without_traceback(trained_run, tmp_path, capsys):
     image = np.zeros((80, 80, 3), np.uint8)
     write_image(tmp_path / "a.png", image)
-    env = {**os.environ, "WANDB_MODE": "offline", "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "hdr_iqa.predict", f"ckpt_path={trained_run.ckpt}",
-         f"ref={tmp_path}/a.png", f"dist={tmp_path}/b.png", f"paths.root_dir={tmp_path}"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    code = run_main(
+        main, f"ckpt_path={trained_run.ckpt}", f"ref={tmp_path}/a.png", f"dist={tmp_path}/b.png",
+        f"paths.root_dir={tmp_path}",
     )  # fmt: skip
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
+    output = "".join(capsys.readouterr())
+    assert code == 1, output
     assert f"MissingFileError: dist: file or folder not found: {tmp_path}/b.png" in output
     assert "Traceback" not in output

@@ -14,14 +14,21 @@ from hdr_iqa.aggregate import main as aggregate_main
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.utils import devices
 from tests.conftest import TINY
+from tests.data.conftest import TINY_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
-# no checkpoints (a PieAPP checkpoint is 0.3-0.8 GB): jobs test their final weights
-CLI_TINY = [t for t in TINY if t != "~logger"] + ["logger=csv", "callbacks.model_checkpoint=null"]
+# the tiny model (tests/data/tiny_model.py; what a sweep does does not depend on the network)
+# and no checkpoints: jobs test their final weights
+CLI_TINY = [t for t in TINY if t != "~logger"] + [
+    *TINY_MODEL,
+    "logger=csv",
+    "callbacks.model_checkpoint=null",
+]
 
 
 def run_train(*args: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "WANDB_MODE": "offline", "HF_HUB_OFFLINE": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "hdr_iqa.train", *args], cwd=cwd, env=env,
         capture_output=True, text=True, timeout=timeout,

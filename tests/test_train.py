@@ -1,4 +1,5 @@
-"""End-to-end training runs and the command line's error messages."""
+"""End-to-end training runs and the command line's error messages (the command line runs in
+this process, see tests/helpers/cli.py; the slow demo test runs it as a subprocess)."""
 
 import json
 import os
@@ -8,52 +9,72 @@ from pathlib import Path
 
 import pytest
 import torch
+from hydra.core.global_hydra import GlobalHydra
 
-from hdr_iqa.train import train
+from hdr_iqa.train import main, train
+from tests.conftest import TINY, compose_config
+from tests.data.conftest import TINY_MODEL
+from tests.helpers.cli import run_main
+
+TINY_MODEL_TARGET = "tests.data.tiny_model.TinyIQA"
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_train_and_test_write_the_run_directory(make_cfg, tmp_path):
-    metrics = train(make_cfg())
+def test_train_and_test_write_the_run_directory(trained_run):
+    """The default tiny PieAPP run (fit, then test of the best checkpoint; tests/conftest.py)."""
+    metrics, run_dir = trained_run.metrics, trained_run.dir
     for name in ("sdr", "hdr"):
         for key in ("srocc", "krocc", "plcc", "rmse"):
             assert f"test/{name}/{key}" in metrics
     for relative in ("config.yaml", "splits.json", "results/metrics.json", "results/metrics.csv",
                      "results/predictions_sdr.csv", "results/predictions_hdr.csv",
                      "checkpoints/last.ckpt"):  # fmt: skip
-        assert (tmp_path / relative).is_file(), relative
-    saved = json.loads((tmp_path / "results/metrics.json").read_text())
+        assert (run_dir / relative).is_file(), relative
+    saved = json.loads((run_dir / "results/metrics.json").read_text())
     assert saved["test"]["hdr"]["srocc"] == pytest.approx(metrics["test/hdr/srocc"])
-    rows = (tmp_path / "results/predictions_hdr.csv").read_text().splitlines()
+    rows = (run_dir / "results/predictions_hdr.csv").read_text().splitlines()
     assert (
         rows[0] == "ref,dist,content,target,prediction"
         and len(rows) - 1 == saved["test"]["hdr"]["n"]
     )
-    splits = json.loads((tmp_path / "splits.json").read_text())
+    splits = json.loads((run_dir / "splits.json").read_text())
     assert set(splits) == {"sdr", "hdr"} and not set(splits["hdr"]["train"]) & set(
         splits["hdr"]["test"]
     )
 
 
-def test_checkpoint_loads_with_weights_only_and_carries_the_config(make_cfg, tmp_path):
-    train(make_cfg("test=false"))
-    checkpoint = torch.load(tmp_path / "checkpoints/last.ckpt", weights_only=True)
+@pytest.fixture(scope="module")
+def fitted_tiny(tmp_path_factory, synthetic_data_dir):
+    """A fit-only run of the tiny model with full checkpoints (optimiser and callback states)."""
+    run_dir = tmp_path_factory.mktemp("fitted_tiny")
+    try:
+        train(compose_config("train", [*TINY, *TINY_MODEL, "test=false"], run_dir,
+                             synthetic_data_dir))  # fmt: skip
+    finally:
+        GlobalHydra.instance().clear()
+    return run_dir / "checkpoints/last.ckpt"
+
+
+def test_checkpoint_loads_with_weights_only_and_carries_the_config(fitted_tiny):
+    checkpoint = torch.load(fitted_tiny, weights_only=True)
+    assert checkpoint["optimizer_states"] and checkpoint["callbacks"]  # a complete checkpoint
     config = checkpoint["hdr_iqa"]["config"]
-    assert config["model"]["net"]["_target_"] == "hdr_iqa.models.PieAPP"
+    assert config["model"]["net"]["_target_"] == TINY_MODEL_TARGET
+    assert config["model"]["optimizer"]["_target_"] == "torch.optim.AdamW"
     assert checkpoint["hdr_iqa"]["eval_names"] == ["sdr", "hdr"]
 
 
-def test_resume_from_last_checkpoint(make_cfg, tmp_path):
-    train(make_cfg("test=false"))
-    last = tmp_path / "checkpoints/last.ckpt"
-    first_step = torch.load(last, weights_only=True)["global_step"]
-    train(make_cfg("test=false", "trainer.max_epochs=2", f"ckpt_path={last}"))
-    assert torch.load(last, weights_only=True)["global_step"] == 2 * first_step
+def test_resume_from_last_checkpoint(make_cfg, tmp_path, fitted_tiny):
+    first_step = torch.load(fitted_tiny, weights_only=True)["global_step"]
+    train(make_cfg(*TINY_MODEL, "test=false", "trainer.max_epochs=2", f"ckpt_path={fitted_tiny}"))
+    resumed = torch.load(tmp_path / "checkpoints/last.ckpt", weights_only=True)
+    assert first_step > 0 and resumed["global_step"] == 2 * first_step
+    assert resumed["epoch"] == 1  # the second epoch, not a fresh first one
 
 
 def test_single_domain_and_no_da(make_cfg):
-    metrics = train(make_cfg("data.target=null", "da=none"))
+    metrics = train(make_cfg("data.target=null", "da=none", *TINY_MODEL))
     assert "test/sdr/srocc" in metrics and "test/hdr/srocc" not in metrics
 
 
@@ -65,20 +86,20 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_cli_unknown_option_lists_the_valid_ones(tmp_path):
-    result = run_cli("model=nosuchmodel", cwd=tmp_path)
-    assert result.returncode != 0
-    assert "Could not find 'model/nosuchmodel'" in result.stderr and "pieapp" in result.stderr
+def test_cli_unknown_option_lists_the_valid_ones(capsys):
+    assert run_main(main, "model=nosuchmodel") == 1  # Hydra stops while composing the config
+    stderr = capsys.readouterr().err
+    assert "Could not find 'model/nosuchmodel'" in stderr and "pieapp" in stderr
 
 
-def test_cli_missing_data_directory_is_one_clear_message(tmp_path):
+def test_cli_missing_data_directory_is_one_clear_message(tmp_path, capsys):
     missing = tmp_path / "no_such_dir"
-    result = run_cli(
-        f"paths.data_dir={missing}", "data.source.generate=false", "data.target.generate=false",
-        "~logger", cwd=tmp_path,
+    code = run_main(
+        main, f"paths.root_dir={tmp_path}", f"paths.data_dir={missing}",
+        "data.source.generate=false", "data.target.generate=false", "~logger",
     )  # fmt: skip
-    assert result.returncode == 1
-    output = result.stdout + result.stderr
+    assert code == 1
+    output = "".join(capsys.readouterr())
     assert f"synthetic dataset not found: {missing}/synthetic has no manifest.json" in output
     assert "Traceback" not in output
 

@@ -8,13 +8,15 @@ import wandb
 from hdr_iqa.callbacks.wandb import run_id_from_checkpoint
 from hdr_iqa.train import train
 from tests.conftest import TINY
+from tests.data.conftest import TINY_MODEL
 from tests.helpers.wandb_records import logged_values, read_records
 
 WANDB = [t for t in TINY if t != "~logger"] + [
+    *TINY_MODEL,  # what is logged does not depend on the network
     "logger=wandb",
     "trainer.log_every_n_steps=1",
-    "model.sampling.train=2",
-    "data.batch_size=8",  # CORAL needs > 5 feature rows per domain
+    "model.sampling.train=4",
+    "data.batch_size=8",  # CORAL needs > 5 feature rows per domain (4 x 4 here)
     "callbacks.model_checkpoint.save_top_k=0",  # last.ckpt only
 ]
 

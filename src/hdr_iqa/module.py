@@ -114,6 +114,8 @@ class IQAModule(pl.LightningModule):
             self._check_labels(datamodule)
 
     def _check_labels(self, datamodule: Any) -> None:
+        if not self.net.training_needs_labels:  # e.g. DIQA phase one: a label-free loss
+            return
         for role, weight in self.role_weights.items():
             records = getattr(datamodule, "records", {}).get(role, {}).get("train", [])
             if weight > 0 and records and not all(r.labelled for r in records):

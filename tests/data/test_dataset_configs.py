@@ -3,10 +3,16 @@ the datasets in their published layouts, through the train entry point (tiny mod
 
 import json
 import logging
+import math
 from pathlib import Path
 
+import hydra
 import pytest
+import torch
+from omegaconf import OmegaConf
 
+from hdr_iqa.errors import ConfigError
+from hdr_iqa.models import DIQA
 from hdr_iqa.train import train
 from hdr_iqa.utils.config import config_dir
 from hdr_iqa.utils.run import run_task
@@ -85,3 +91,54 @@ def test_constructor_errors_are_one_line_messages(make_cfg, datasets_dir, caplog
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
         run_task(train, cfg)
     assert "ConfigError: data.fold must be in 0..4 (data.num_folds), got 9" in caplog.text
+
+
+def test_diqa_phase_one_trains_on_unlabelled_data(make_cfg, datasets_dir):
+    """DIQA's objective phase learns the error map, not labels: an unlabelled target (SI-HDR)
+    trains with a non-zero loss weight; the subjective phase (labels) still refuses it."""
+    overrides = ["data=sihdr", *roots(datasets_dir, "kadid10k", "SI-HDR"), "model=diqa",
+                 "model.sampling.patch_size=32", "da.target_weight=1.0", "test=false"]  # fmt: skip
+    metrics = train(make_cfg(*overrides))
+    assert math.isfinite(metrics["train/loss_target"]) and "train/loss_source" in metrics
+    with pytest.raises(
+        ConfigError, match="the target training set has unlabelled samples but its loss weight"
+    ):
+        train(make_cfg(*overrides, "model.net.phase=subjective"))
+
+
+SRGB_STARTED = {"finetune_upiq_pu", "da_s_hl", "da_s_hs", "da_s_hu_kadid", "da_s_hu_sihdr",
+                "da_s_hu_upiqs"}  # fmt: skip
+"""Paper stages that start from the sRGB model (reference-spec 6.4 and 8.1)."""
+
+
+def test_experiments_that_start_from_the_srgb_model_require_its_weights(
+    make_cfg, datasets_dir, caplog
+):
+    for name in EXPERIMENTS:
+        cfg = make_cfg(f"experiment={name}")
+        weights = OmegaConf.to_container(cfg.model.net)["weights"]
+        if name in SRGB_STARTED:
+            assert OmegaConf.is_missing(cfg, "srgb_weights") and weights == "${srgb_weights}"
+        else:
+            assert "srgb_weights" not in cfg and weights is None, name
+    cfg = make_cfg("experiment=da_s_hl", *roots(datasets_dir, "kadid10k", "upiq_dataset"))
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as stopped:
+        run_task(train, cfg)
+    assert stopped.value.code == 1
+    assert (
+        "ConfigError: srgb_weights (the value of model.net.weights) is required but not set "
+        "('???' in the config): give it on the command line, e.g. srgb_weights=<value>"
+    ) in caplog.text
+
+
+def test_srgb_weights_start_the_experiment(make_cfg, tmp_path):
+    torch.manual_seed(0)
+    srgb = DIQA("objective")
+    torch.save(srgb.state_dict(), tmp_path / "srgb.pth")
+    cfg = make_cfg("experiment=da_s_hl", "model=diqa", f"srgb_weights={tmp_path}/srgb.pth")
+    loaded = hydra.utils.instantiate(cfg.model).net.state_dict()
+    for key, value in srgb.state_dict().items():
+        assert torch.equal(loaded[key], value), key
+    scratch = make_cfg("experiment=da_s_hl", "model=diqa", "model.net.weights=null")
+    scratch_weight = hydra.utils.instantiate(scratch.model).net.features[0].weight
+    assert not torch.equal(scratch_weight, srgb.features[0].weight)  # from its initialisation

@@ -49,10 +49,15 @@ def test_label_is_zero_for_identical_and_grows_with_noise():
     assert labels[0] < labels[1] < labels[2]
 
 
-def test_generation_is_deterministic(synthetic_data_dir, tmp_path):
-    other = generate_synthetic(tmp_path / "again")
-    first = json.loads((synthetic_data_dir / "synthetic" / "manifest.json").read_text())
-    second = json.loads((other / "manifest.json").read_text())
+def test_generation_is_deterministic(tmp_path):
+    """Two generations (small images: the same code at 1/16 of the pixels) write the same files
+    and labels; the session's dataset is the default size."""
+    first, second = (
+        json.loads((generate_synthetic(tmp_path / name, 48, 64) / "manifest.json").read_text())
+        for name in ("first", "second")
+    )
+    assert first["generator"] == {"height": 48, "width": 64, "seed": 0}
+    assert len(first["records"]) == 16 * 30 and len(first["sha256"]) == 16 * 32
     assert first["records"] == second["records"] and first["sha256"] == second["sha256"]
 
 

@@ -57,6 +57,10 @@ def test_forward_shapes_and_no_reference(phase):
     assert (with_ref.loss is not None) == (phase == "objective") and alone.loss is None
 
 
+def test_only_the_subjective_phase_needs_labels():
+    assert not DIQA("objective").training_needs_labels and DIQA("subjective").training_needs_labels
+
+
 def test_objective_phase_needs_the_reference_in_training():
     with pytest.raises(ValueError, match="needs the reference image in training"):
         DIQA("objective").train()(None, torch.rand(1, 1, 3, 16, 16))
@@ -118,20 +122,20 @@ def test_module_scores_without_the_reference_and_trains_phase_one_on_the_error_m
     assert terms["loss_target"].item() == pytest.approx(expected.item(), rel=1e-5)
 
 
-def test_two_phases_from_hydra(make_cfg, tmp_path):
-    from hdr_iqa.train import train
-
-    metrics = train(make_cfg(*SMALL, "test=false"))
-    assert "val/srocc" in metrics
-    phase_one = torch.load(tmp_path / "checkpoints/last.ckpt", weights_only=True)["state_dict"]
-    checkpoint = tmp_path / "phase_one.ckpt"
-    (tmp_path / "checkpoints/last.ckpt").rename(checkpoint)
+def test_two_phases_from_hydra(make_cfg, trained_diqa):
+    """trained_diqa ran both phases through the train entry point (tests/conftest.py)."""
+    assert "val/srocc" in trained_diqa.phase_one.metrics
+    checkpoint = trained_diqa.phase_one.dir / "checkpoints/last.ckpt"
+    phase_one = torch.load(checkpoint, weights_only=True)["state_dict"]
     overrides = (*SMALL, "model.net.phase=subjective", f"model.net.extractor_weights={checkpoint}")
     module = hydra.utils.instantiate(make_cfg(*overrides).model)
     for name, value in module.net.features.state_dict().items():
         assert torch.equal(value, phase_one[f"net.features.{name}"]), name
-    metrics = train(make_cfg(*overrides))
+    metrics = trained_diqa.metrics
     assert "test/hdr/srocc" in metrics and "train/loss" in metrics
+    config = torch.load(trained_diqa.ckpt, weights_only=True)["hdr_iqa"]["config"]["model"]["net"]
+    assert config["phase"] == "subjective"
+    assert config["extractor_weights"] == str(trained_diqa.extractor_weights)
 
 
 def test_phase_one_checkpoint_as_complete_weights_points_to_extractor_weights(tmp_path):

@@ -304,13 +304,14 @@ def test_weights_round_trip_through_the_config(make_cfg, tmp_path):
         assert torch.equal(original(ref, dist, pos).score, loaded(ref, dist, pos).score)
 
 
-def test_evaluating_a_checkpoint_twice_gives_identical_predictions(make_cfg, tmp_path):
+def test_evaluating_a_checkpoint_twice_gives_identical_predictions(
+    make_cfg, tmp_path, trained_vtamiq
+):
     from hdr_iqa.train import train
+    from tests.conftest import TINY_VTAMIQ
 
-    overrides = [*TINY_OVERRIDES, "model.sampling.train=4", "model.sampling.test=6",
-                 "model.sampling.test_repeats=2"]  # fmt: skip
-    train(make_cfg(*overrides, "test=false"))
-    checkpoint = tmp_path / "checkpoints/last.ckpt"
+    overrides = TINY_VTAMIQ  # as trained_vtamiq was trained
+    checkpoint = trained_vtamiq.ckpt
     predictions = []
     for source in (
         f"ckpt_path={checkpoint}",

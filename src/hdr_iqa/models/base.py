@@ -43,6 +43,7 @@ class IQAModel(nn.Module):
     chain and their normalised centres (B, N, 2) and returns an :class:`IQAOutput`.
     No-reference models (``no_reference = True``) score ``dist`` alone and get ``ref=None``
     at evaluation; during training they get the reference when ``training_needs_reference``.
+    A model whose ``training_loss`` needs no label sets ``training_needs_labels`` to False.
 
     Weights files are converted to this model's key names by ``convert_state_dict`` (e.g.
     published layouts) and loaded strictly by :meth:`load_weights`.
@@ -57,6 +58,12 @@ class IQAModel(nn.Module):
     def training_needs_reference(self) -> bool:
         """Whether training batches must pass the reference (always for full-reference)."""
         return not self.no_reference
+
+    @property
+    def training_needs_labels(self) -> bool:
+        """Whether training needs a label per sample (False for a label-free training loss,
+        e.g. DIQA's objective phase): unlabelled training data is then allowed."""
+        return True
 
     def forward_features(
         self, ref: torch.Tensor | None, dist: torch.Tensor, pos: torch.Tensor | None = None

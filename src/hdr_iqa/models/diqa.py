@@ -164,6 +164,11 @@ class DIQA(IQAModel):
     def training_needs_reference(self) -> bool:
         return self.phase == "objective"
 
+    @property
+    def training_needs_labels(self) -> bool:
+        """Phase one trains on the error map (no label); phase two regresses the labels."""
+        return self.phase == "subjective"
+
     def load_weights(self, path: str | Path, key: str = WEIGHTS_KEY) -> None:
         """Complete weights of this phase; another phase's file names the option to use."""
         try:

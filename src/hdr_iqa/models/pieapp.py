@@ -154,10 +154,11 @@ class PieAPP(IQAModel):
             for name in ("weight", "bias"):
                 tensor = state.get(f"features.{source}.{name}")
                 if tensor is None or tensor.shape != getattr(conv, name).shape:
-                    found = None if tensor is None else tuple(tensor.shape)
+                    found = "no such key" if tensor is None else tuple(tensor.shape)
                     raise WeightsError(
-                        f"{path} ({key}): expected torchvision VGG16 key features.{source}.{name} "
-                        f"of shape {tuple(getattr(conv, name).shape)}, found {found}"
+                        f"{key}: {path} is not torchvision VGG16 weights: expected key "
+                        f"features.{source}.{name} of shape {tuple(getattr(conv, name).shape)}, "
+                        f"found {found}"
                     )
                 getattr(conv, name).data.copy_(tensor)
 

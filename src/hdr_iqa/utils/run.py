@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,10 +12,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.types import RunMode
 from omegaconf import DictConfig
+from omegaconf.errors import InterpolationToMissingValueError, MissingMandatoryValue
 
 from hdr_iqa.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
+MISSING_VALUE = re.compile(r"Missing mandatory value: (\S+)")
+"""OmegaConf's message for a ``???`` value, naming its key."""
 
 
 def instantiate_group(config: DictConfig | None) -> list[Any]:
@@ -33,18 +37,58 @@ def user_message(error: BaseException) -> str:
     return text
 
 
+def user_error_cause(error: BaseException) -> UserError | None:
+    """The :class:`UserError` behind ``error``: itself, or the cause of the (possibly nested)
+    :class:`InstantiationException` Hydra wraps a constructor's error in; None if there is none.
+
+    A mandatory value (``???``) read while unset becomes a :class:`ConfigError` naming its key.
+    """
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, UserError):
+            return error
+        if isinstance(error, MissingMandatoryValue | InterpolationToMissingValueError):
+            return unset_value_error(error)
+        if not isinstance(error, InstantiationException):
+            return None
+        error = error.__cause__
+    return None
+
+
+def unset_value_error(
+    error: MissingMandatoryValue | InterpolationToMissingValueError,
+) -> ConfigError:
+    """A mandatory value (``???``) read while unset, directly or through an interpolation."""
+    key = error.full_key or "?"
+    match = MISSING_VALUE.search(str(error))
+    missing = match.group(1) if match else key
+    via = f" (the value of {key})" if missing != key else ""
+    return ConfigError(
+        f"{missing}{via} is required but not set ('???' in the config): give it on the command "
+        f"line, e.g. {missing}=<value>"
+    )
+
+
 def run_task(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
     """Run an entry point's task; a :class:`UserError` is printed as one line (exit code 1).
 
-    In a multirun the error is re-raised so Hydra marks the job failed and runs the others.
+    Errors Hydra wraps (a constructor's user error inside an ``InstantiationException``) and
+    mandatory values left unset (``???``) are reported the same way. In a multirun the error is
+    re-raised so Hydra marks the job failed and runs the others.
     """
     try:
         try:
             return task(cfg)
-        except InstantiationException as wrapped:  # a constructor's user error, wrapped by Hydra
-            if isinstance(wrapped.__cause__, UserError):
-                raise wrapped.__cause__ from None
-            raise
+        except (
+            InstantiationException,
+            MissingMandatoryValue,
+            InterpolationToMissingValueError,
+        ) as wrapped:
+            cause = user_error_cause(wrapped)
+            if cause is None:
+                raise
+            raise cause from None
     except UserError as error:
         log.error("%s: %s", type(error).__name__, user_message(error))
         if _mode() == RunMode.MULTIRUN:

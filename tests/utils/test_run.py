@@ -1,0 +1,65 @@
+"""run_task: user errors (also those Hydra wraps while instantiating) are one line, exit code 1."""
+
+import logging
+
+import pytest
+import torch
+from hydra.errors import InstantiationException
+
+from hdr_iqa.eval import evaluate
+from hdr_iqa.train import train
+from hdr_iqa.utils.run import run_task
+
+SMALL_VTAMIQ = ("model=vtamiq", "model.net.variant=vit_tiny_patch16_384", "model.net.depth=1",
+                "model.net.num_groups=1", "model.net.num_rcabs=1")  # fmt: skip
+WEIGHTS_CASES = [  # (model overrides, model.net key, file, error, message after the key)
+    (("model=pieapp",), "weights", "missing", "MissingFileError", "weights file not found: "),
+    (("model=pieapp",), "weights", "other", "WeightsError", "{path} does not match PieAPP"),
+    (("model=pieapp",), "vgg16_weights", "missing", "MissingFileError", "weights file not found: "),
+    (("model=pieapp",), "vgg16_weights", "other", "WeightsError",
+     "{path} is not torchvision VGG16 weights: expected key features.0.weight"),
+    (SMALL_VTAMIQ, "vit_weights", "missing", "MissingFileError", "ViT weights file not found: "),
+    (SMALL_VTAMIQ, "vit_weights", "other", "WeightsError", "{path} is not timm ViT weights"),
+    (SMALL_VTAMIQ, "weights", "other", "WeightsError", "{path} does not match VTAMIQ"),
+    (("model=diqa",), "extractor_weights", "missing", "MissingFileError",
+     "weights file not found: "),
+    (("model=diqa",), "extractor_weights", "other", "WeightsError",
+     "{path} has no 'features.*' keys"),
+]  # fmt: skip
+
+
+def error_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(("model", "key", "kind", "error", "message"), WEIGHTS_CASES)
+def test_weights_errors_name_the_key_and_the_path(
+    make_cfg, tmp_path, caplog, model, key, kind, error, message
+):
+    path = tmp_path / "weights.pth"
+    if kind == "other":  # a readable file holding something else
+        torch.save({"something.else": torch.zeros(2)}, path)
+    cfg = make_cfg(*model, f"model.net.{key}={path}")
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as stopped:
+        run_task(train, cfg)  # Hydra wraps the constructor's error in an InstantiationException
+    assert stopped.value.code == 1
+    (line,) = error_lines(caplog)
+    assert line.startswith(f"{error}: model.net.{key}: {message.format(path=path)}"), line
+    assert str(path) in line and "\n" not in line and "Traceback" not in caplog.text
+
+
+def test_a_mandatory_value_left_unset_is_one_line(make_cfg, caplog):
+    cfg = make_cfg(config_name="eval", tiny=False)  # ckpt_path: ???
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as stopped:
+        run_task(evaluate, cfg)
+    assert stopped.value.code == 1
+    assert error_lines(caplog) == [
+        "ConfigError: ckpt_path is required but not set ('???' in the config): give it on the "
+        "command line, e.g. ckpt_path=<value>"
+    ]
+
+
+def test_other_instantiation_errors_keep_their_traceback(make_cfg):
+    cfg = make_cfg("model.net._target_=hdr_iqa.models.NoSuchModel")
+    with pytest.raises(InstantiationException, match="NoSuchModel"):
+        run_task(train, cfg)  # a bug or a typo in a class path is not a one-line user error
