@@ -8,8 +8,10 @@ import pytest
 from hdr_iqa.bench.__main__ import bench
 from hdr_iqa.bench.timing import STAGES, summarise_steps
 from hdr_iqa.errors import ConfigError
+from tests.data.conftest import TINY_MODEL
 
 TINY_BENCH = [
+    *TINY_MODEL,  # the bench's machinery is tested, not PieAPP
     "trainer=cpu",
     "model.sampling.train=2",
     "model.sampling.test=2",
