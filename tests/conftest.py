@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -18,6 +19,13 @@ from hdr_iqa.utils.config import config_dir
 
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+if "OMP_NUM_THREADS" not in os.environ:
+    # One intra-op thread per process (also in the processes tests start: DDP ranks, sweep
+    # jobs): on a 2-core machine shared with other jobs a second thread mostly waits for a core,
+    # which makes small ops take milliseconds. Lightning sets the same after its first DDP launch.
+    # OMP_NUM_THREADS=2 make test overrides it.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
 
 TINY = [
     "model.sampling.train=1",

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from hdr_iqa.data.datasets import SyntheticIQA
+from hdr_iqa.data.datasets import SyntheticIQA, synthetic
 from hdr_iqa.data.datasets._synthetic_content import quality_label
 from hdr_iqa.data.datasets.synthetic import generate_synthetic
 from hdr_iqa.errors import DataError, MissingFileError
@@ -68,6 +68,25 @@ def test_corrupt_file_is_named(synthetic_data_dir, tmp_path):
     victim.write_bytes(victim.read_bytes()[:200])
     with pytest.raises(DataError, match=r"coffee__blur_2\.exr: contents do not match"):
         SyntheticIQA(root, "hdr").records()
+
+
+def test_files_are_hashed_once_per_process_until_one_changes(
+    synthetic_data_dir, tmp_path, monkeypatch
+):
+    root = tmp_path / "synthetic"
+    shutil.copytree(synthetic_data_dir / "synthetic", root)
+    hashed, sha256_file = [], synthetic.sha256_file
+    monkeypatch.setattr(
+        synthetic, "sha256_file", lambda path: hashed.append(path) or sha256_file(path)
+    )
+    SyntheticIQA(root, "hdr").records()
+    assert len(hashed) == 16 * 32  # every file of both domains
+    SyntheticIQA(root, "sdr", SDR_DISPLAY).records()
+    assert len(hashed) == 16 * 32  # verified and unchanged: not hashed again
+    victim = root / "sdr" / "coffee__noise_1.png"
+    victim.write_bytes(victim.read_bytes()[:200])
+    with pytest.raises(DataError, match=r"coffee__noise_1\.png: contents do not match"):
+        SyntheticIQA(root, "sdr", SDR_DISPLAY).records()
 
 
 def test_missing_dataset_without_generation_is_an_error(tmp_path):

@@ -307,20 +307,20 @@ def test_weights_round_trip_through_the_config(make_cfg, tmp_path):
 def test_evaluating_a_checkpoint_twice_gives_identical_predictions(
     make_cfg, tmp_path, trained_vtamiq
 ):
+    """The training run's own test of its checkpoint, a test of it through ``ckpt_path`` and
+    one through ``model.net.weights`` predict the same numbers (seeded test-time draws)."""
     from hdr_iqa.train import train
     from tests.conftest import TINY_VTAMIQ
 
-    overrides = TINY_VTAMIQ  # as trained_vtamiq was trained
     checkpoint = trained_vtamiq.ckpt
-    predictions = []
-    for source in (
-        f"ckpt_path={checkpoint}",
-        f"model.net.weights={checkpoint}",
-        f"ckpt_path={checkpoint}",
-    ):
-        train(make_cfg(*overrides, "train=false", source))
+    domains = ("sdr", "hdr")
+    predictions = [
+        [(trained_vtamiq.dir / f"results/predictions_{d}.csv").read_text() for d in domains]
+    ]
+    for source in (f"ckpt_path={checkpoint}", f"model.net.weights={checkpoint}"):
+        train(make_cfg(*TINY_VTAMIQ, "train=false", source))  # as trained_vtamiq was trained
         predictions.append(
-            [(tmp_path / f"results/predictions_{d}.csv").read_text() for d in ("sdr", "hdr")]
+            [(tmp_path / f"results/predictions_{d}.csv").read_text() for d in domains]
         )
     assert predictions[0] == predictions[1] == predictions[2]
     rows = predictions[0][1].splitlines()

@@ -6,9 +6,10 @@ import pytest
 import torch
 from hydra.errors import InstantiationException
 
+from hdr_iqa.errors import MissingFileError
 from hdr_iqa.eval import evaluate
 from hdr_iqa.train import train
-from hdr_iqa.utils.run import run_task
+from hdr_iqa.utils.run import run_task, user_error_cause
 
 SMALL_VTAMIQ = ("model=vtamiq", "model.net.variant=vit_tiny_patch16_384", "model.net.depth=1",
                 "model.net.num_groups=1", "model.net.num_rcabs=1")  # fmt: skip
@@ -63,3 +64,13 @@ def test_other_instantiation_errors_keep_their_traceback(make_cfg):
     cfg = make_cfg("model.net._target_=hdr_iqa.models.NoSuchModel")
     with pytest.raises(InstantiationException, match="NoSuchModel"):
         run_task(train, cfg)  # a bug or a typo in a class path is not a one-line user error
+
+
+def test_user_errors_are_found_inside_nested_wrappers():
+    error = MissingFileError("model.net.weights: weights file not found: /gone.pth")
+    outer = InstantiationException("outer")
+    outer.__cause__ = InstantiationException("inner")
+    outer.__cause__.__cause__ = error
+    assert user_error_cause(outer) is error
+    assert user_error_cause(InstantiationException("no cause")) is None
+    assert user_error_cause(ValueError("a bug")) is None

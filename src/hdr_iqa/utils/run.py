@@ -37,13 +37,13 @@ def user_message(error: BaseException) -> str:
     return text
 
 
-def user_error_cause(error: BaseException) -> UserError | None:
+def user_error_cause(error: BaseException | None) -> UserError | None:
     """The :class:`UserError` behind ``error``: itself, or the cause of the (possibly nested)
     :class:`InstantiationException` Hydra wraps a constructor's error in; None if there is none.
 
     A mandatory value (``???``) read while unset becomes a :class:`ConfigError` naming its key.
     """
-    seen = set()
+    seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
         if isinstance(error, UserError):

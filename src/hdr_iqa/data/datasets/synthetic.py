@@ -15,7 +15,8 @@ regions, highlight clipping, log-luminance banding, a tone-curve change, blur in
 Label of every pair: ``1 - SSIM(PU21(Y_ref) / P_max, PU21(Y_dist) / P_max)`` on absolute
 luminance Y (SDR pairs shown on the ``sdr_100`` display): 0 for identical images, larger = worse.
 The manifest is written last, so a generation that is killed leaves nothing behind; a file whose
-checksum does not match is reported by name.
+checksum does not match is reported by name (files are hashed once per process, see
+:func:`load_manifest`).
 """
 
 from __future__ import annotations
@@ -105,7 +106,12 @@ class SyntheticIQA:
 
 
 def load_manifest(root: Path) -> dict:
-    """Read and verify the manifest: format version and every file's SHA-256."""
+    """Read and verify the manifest: format version and every file's SHA-256.
+
+    The files are hashed once per process: while the manifest and every file keep their size
+    and modification time, later loads (the other domain, the next run in the same process)
+    reuse that verification.
+    """
     path = root / MANIFEST
     try:
         manifest = json.loads(path.read_text())
@@ -118,6 +124,9 @@ def load_manifest(root: Path) -> dict:
             f"{path}: format {manifest.get('format')!r}, expected {FORMAT_VERSION}; "
             f"delete {root} to regenerate"
         )
+    signature = _stat_signature(root, [MANIFEST, *manifest["sha256"]])
+    if signature is not None and _VERIFIED.get(root.resolve()) == signature:
+        return manifest
     for relative, expected in manifest["sha256"].items():
         file = root / relative
         if not file.is_file():
@@ -127,7 +136,22 @@ def load_manifest(root: Path) -> dict:
                 f"{file}: contents do not match the checksum in {path} (corrupt or modified); "
                 f"delete {root} to regenerate"
             )
+    if signature is not None:
+        _VERIFIED[root.resolve()] = signature
     return manifest
+
+
+_VERIFIED: dict[Path, tuple] = {}
+"""Dataset roots verified in this process -> the (file, size, mtime) signature they had."""
+
+
+def _stat_signature(root: Path, relatives: list[str]) -> tuple | None:
+    """(file, size, modification time in ns) of each file; None if one cannot be read."""
+    try:
+        stats = [(relative, (root / relative).stat()) for relative in relatives]
+    except OSError:
+        return None
+    return tuple((relative, st.st_size, st.st_mtime_ns) for relative, st in stats)
 
 
 def generate_synthetic(root: Path, height: int = 192, width: int = 256, seed: int = 0) -> Path:
