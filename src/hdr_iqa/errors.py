@@ -25,3 +25,7 @@ class MissingFileError(UserError, FileNotFoundError):
 
 class WeightsError(UserError, ValueError):
     """A weights file does not match the model it is loaded into."""
+
+
+class WriteError(UserError, OSError):
+    """An output file cannot be written (disk full, read-only file system, no permission)."""
