@@ -10,19 +10,27 @@ from hdr_iqa.io.images import (
     write_image,
 )
 from hdr_iqa.io.luminance import (
+    NEGATIVE_FLOOR,
+    NEGATIVE_FRACTION,
     RELATIVE_PEAK,
+    NegativeLuminanceWarning,
     RelativeLuminanceWarning,
     check_luminance,
+    clean_luminance,
     looks_relative,
 )
 
 __all__ = [
     "DISPLAY_SUFFIXES",
     "LUMINANCE_SUFFIXES",
+    "NEGATIVE_FLOOR",
+    "NEGATIVE_FRACTION",
     "RELATIVE_PEAK",
     "ImageInfo",
+    "NegativeLuminanceWarning",
     "RelativeLuminanceWarning",
     "check_luminance",
+    "clean_luminance",
     "describe_image",
     "image_encoding",
     "looks_relative",
