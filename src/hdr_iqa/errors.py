@@ -29,3 +29,7 @@ class WeightsError(UserError, ValueError):
 
 class WriteError(UserError, OSError):
     """An output file cannot be written (disk full, read-only file system, no permission)."""
+
+
+class EvaluationError(UserError, ValueError):
+    """A test set yielded no valid prediction, so there is no result to report."""

@@ -68,7 +68,7 @@ def test_a_directory_is_replaced_whole(tmp_path, monkeypatch, exchange):
 def test_a_failed_set_leaves_the_previous_set(tmp_path, monkeypatch):
     with atomic_directory(tmp_path / "results") as tmp:
         atomic_write_text(tmp / "metrics.json", "old")
-    expected = r"cannot write .*/predictions_hdr\.csv: No space"
+    expected = f"^cannot write {tmp_path}/results/predictions_hdr.csv: No space left on device$"
     with pytest.raises(WriteError, match=expected), atomic_directory(tmp_path / "results") as tmp:
         atomic_write_text(tmp / "metrics.json", "new")
         monkeypatch.setattr(os, "fsync", disk_full)

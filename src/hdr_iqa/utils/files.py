@@ -65,7 +65,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     The block fills the yielded temporary sibling of ``path``; on success it takes ``path``'s
     place (an atomic exchange where the OS has one, else two renames) and the previous
     directory is deleted. On any error the temporary directory is deleted and ``path`` keeps
-    its previous contents.
+    its previous contents; a :class:`~hdr_iqa.errors.WriteError` names the file under ``path``.
 
     Example:
         >>> import tempfile
@@ -83,8 +83,12 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
         raise _write_error(path, error) from None
     try:
         yield tmp
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(error, WriteError) and str(tmp) in str(error):  # name the real place
+            renamed = WriteError(str(error).replace(str(tmp), str(path)))
+            renamed.errno = error.errno
+            raise renamed from None
         raise
     try:
         _swap_in(tmp, path)
