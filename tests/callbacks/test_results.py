@@ -15,7 +15,7 @@ import torch
 
 from hdr_iqa.callbacks import ResultsWriter
 from hdr_iqa.errors import EvaluationError
-from tests.callbacks.conftest import eval_command, logged_errors, train_command
+from tests.helpers.commands import eval_command, logged_errors, train_command
 
 UMASK = 0o027
 """An umask other than the usual 0o022, so that the modes below come from it."""

@@ -1,5 +1,5 @@
-"""Training and evaluation through the command line (tests/helpers/cli.py) with the shipped
-defaults (logger, callbacks, progress bar), the tiny network and the synthetic data."""
+"""``python -m hdr_iqa.train`` / ``hdr_iqa.eval`` through the command line (tests/helpers/cli.py)
+with the shipped defaults (logger, callbacks, progress bar) at tiny sizes on the synthetic data."""
 
 from __future__ import annotations
 
@@ -18,13 +18,14 @@ TINY_CLI = [
 """The tiny sizes of tests/conftest.py, without turning off the logger or any callback."""
 
 
-def train_command(run_dir: Path, data_dir: Path, *overrides: str) -> int:
-    """``python -m hdr_iqa.train`` of the tiny network into ``run_dir``; returns the exit code."""
+def train_command(run_dir: Path, data_dir: Path, *overrides: str, tiny_model: bool = True) -> int:
+    """``python -m hdr_iqa.train`` into ``run_dir`` (of the tiny network unless ``tiny_model`` is
+    false: then of the configured model); returns the exit code."""
     from hdr_iqa.train import main
 
     return run_main(
         main, f"hydra.run.dir={run_dir}", f"paths.root_dir={run_dir.parent}",
-        f"paths.data_dir={data_dir}", *TINY_CLI, *TINY_MODEL, *overrides,
+        f"paths.data_dir={data_dir}", *TINY_CLI, *(TINY_MODEL if tiny_model else []), *overrides,
     )  # fmt: skip
 
 
