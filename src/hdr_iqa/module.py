@@ -21,6 +21,7 @@ from torch import nn
 from torchmetrics import MaxMetric
 
 from hdr_iqa.data.pairwise import as_pair_batch, is_pairwise
+from hdr_iqa.data.sampling import step_seed
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.losses import CoralLoss, IQALoss, PreferenceLoss
 from hdr_iqa.metrics import Evaluation, iqa_metrics
@@ -50,6 +51,9 @@ class IQAModule(pl.LightningModule):
             :class:`~hdr_iqa.losses.PreferenceLoss`.
         eval_patch_batch_size: most patches (per image) per network pass in validation, test
             and prediction (whole draws; None = the whole batch at once).
+        seed: the run's seed; when set, the global torch RNG (dropout, stochastic depth,
+            display jitter) is reseeded at every training step from (seed, global step, rank),
+            so a resumed run draws exactly what an uninterrupted one would.
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class IQAModule(pl.LightningModule):
         sampling: Mapping[str, int] | None = None,
         preference_loss: nn.Module | None = None,
         eval_patch_batch_size: int | None = 512,
+        seed: int | None = None,
     ) -> None:
         super().__init__()
         # Only plain values are saved, so checkpoints load with torch.load(weights_only=True);
@@ -101,6 +106,7 @@ class IQAModule(pl.LightningModule):
         self.test_evaluations: dict[str, Evaluation] = {}  # full results, fit parameters included
         self._test_outputs: list[list[tuple[torch.Tensor, ...]]] = []
         self.run_config: dict | None = None
+        self.seed = seed
 
     # ------------------------------------------------------------------ set-up
     def setup(self, stage: str) -> None:
@@ -225,6 +231,10 @@ class IQAModule(pl.LightningModule):
             total = total + self.hparams.coral_weight * terms["loss_coral"]
         terms["loss"] = total
         return terms
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        if self.seed is not None:
+            torch.manual_seed(step_seed(self.seed, self.global_step, self.global_rank))
 
     def training_step(self, batch: Mapping[str, Mapping], batch_idx: int) -> torch.Tensor:
         terms = self.compute_losses(batch)
