@@ -65,13 +65,6 @@ def clean_luminance(pixels: np.ndarray, path: str | Path) -> np.ndarray:
     if pixels.size == 0:
         raise DataError(f"{path}: the image has no pixels")
     peak, low = float(pixels.max()), float(pixels.min())
-    if peak <= 0:
-        raise DataError(
-            f"{path}: every pixel is {peak:.4g} cd/m^2 (an all-black image): not a usable HDR "
-            "image (was it written from the wrong channel or scale?)"
-        )
-    if low >= 0:
-        return pixels
     negative = int((pixels < 0).sum())
     tolerance = max(NEGATIVE_FLOOR, NEGATIVE_FRACTION * peak)
     if -low > tolerance:
@@ -80,6 +73,13 @@ def clean_luminance(pixels: np.ndarray, path: str | Path) -> np.ndarray:
             f"only values down to -{tolerance:.3g}, i.e. -max({NEGATIVE_FLOOR:g}, "
             f"{NEGATIVE_FRACTION:g} x peak {peak:.4g}), are clamped to 0)"
         )
+    if peak <= 0:
+        raise DataError(
+            f"{path}: no pixel is above 0 cd/m^2 (an all-black image): not a usable HDR image "
+            "(was it written from the wrong channel or scale?)"
+        )
+    if low >= 0:
+        return pixels
     _warn_negative(path, negative, low, peak)
     return np.maximum(pixels, 0, dtype=pixels.dtype)
 
