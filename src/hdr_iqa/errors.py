@@ -33,3 +33,7 @@ class WriteError(UserError, OSError):
 
 class EvaluationError(UserError, ValueError):
     """A test set yielded no valid prediction, so there is no result to report."""
+
+
+class TrainingDivergedError(UserError, ArithmeticError):
+    """Training produced a non-finite loss or gradient (the run stops instead of going on)."""
