@@ -1,12 +1,16 @@
 """The LightningModule: the config groups change the computation, not just the config."""
 
+import re
+
 import hydra
 import pytest
 import torch
 
 from hdr_iqa.module import IQAModule
 from hdr_iqa.photometry import PU21
+from tests.data.builders import make_csv
 from tests.data.conftest import TINY_MODEL
+from tests.helpers.commands import logged_errors, train_command
 
 ENOUGH_ROWS = ("model.sampling.train=2", "data.batch_size=8")  # CORAL needs > 5 rows per domain
 
@@ -122,3 +126,28 @@ def test_evaluation_in_groups_of_draws_gives_the_same_scores(make_cfg):
         module.eval_patch_batch_size = 4  # one draw per pass
         grouped = module(repeated)
     torch.testing.assert_close(grouped, whole, rtol=1e-5, atol=1e-6)
+
+
+def test_unlabelled_training_rows_are_named_by_file_and_line(tmp_path, synthetic_data_dir, capsys):
+    """A CSV with empty scores (lines 3, 5, 7, 9, 11) trained with a non-zero loss weight: the
+    command stops naming the first three rows where the CSV lists them, and how many more."""
+    make_csv(tmp_path / "mine")
+    csv_path = tmp_path / "mine/pairs.csv"
+    lines = csv_path.read_text().splitlines()
+    for number in (3, 5, 7, 9, 11):  # 1-based line numbers; line 1 is the header
+        ref, dist, _, content = lines[number - 1].split(",")
+        lines[number - 1] = f"{ref},{dist},,{content}"
+    csv_path.write_text("\n".join(lines) + "\n")
+    code = train_command(
+        tmp_path / "run", synthetic_data_dir, "data=csv", f"data.source.csv_path={csv_path}",
+        "data.train_only=[source]",  # every row trains
+    )  # fmt: skip
+    assert code == 1
+    (error,) = logged_errors(capsys)
+    named = re.findall(re.escape(str(csv_path)) + r":(\d+)", error)
+    assert (
+        "the source training set has unlabelled samples but its loss weight is 1.0: "
+        "5 of 11 have no score (" in error
+    ), error
+    assert len(named) == 3 and set(named) <= {"3", "5", "7", "9", "11"}, error
+    assert " and 2 more); set da.source_weight=0" in error, error

@@ -119,15 +119,25 @@ class IQAModule(pl.LightningModule):
         if datamodule is not None and stage == "fit":
             self._check_labels(datamodule)
 
-    def _check_labels(self, datamodule: Any) -> None:
+    def _check_labels(self, datamodule: Any, shown: int = 3) -> None:
+        """Refuse unlabelled training samples in a role with a non-zero loss weight, naming the
+        first ``shown`` of them where their reader listed them (``meta["origin"]``, file:line)."""
         if not self.net.training_needs_labels:  # e.g. DIQA phase one: a label-free loss
             return
         for role, weight in self.role_weights.items():
             records = getattr(datamodule, "records", {}).get(role, {}).get("train", [])
-            if weight > 0 and records and not all(r.labelled for r in records):
+            unlabelled = [r for r in records if not r.labelled]
+            if weight > 0 and unlabelled:
+                origins = [
+                    str((r.meta if isinstance(r.meta, Mapping) else {}).get("origin") or r.dist)
+                    for r in unlabelled[:shown]
+                ]
+                more = f" and {len(unlabelled) - shown} more" if len(unlabelled) > shown else ""
                 raise ConfigError(
                     f"the {role} training set has unlabelled samples but its loss weight is "
-                    f"{weight}; set da.{role}_weight=0 to use it for domain adaptation only"
+                    f"{weight}: {len(unlabelled)} of {len(records)} have no score "
+                    f"({', '.join(origins)}{more}); set da.{role}_weight=0 to use it for domain "
+                    "adaptation only, or give every sample a score"
                 )
 
     # ------------------------------------------------------------------ forward
