@@ -142,3 +142,68 @@ def test_sigkill_then_resume_is_exact(
     assert logged_val_srocc(run_dir) == logged_val_srocc(reference_run)
     (best,) = (run_dir / "checkpoints").glob("epoch_*.ckpt")
     assert best.name == next((reference_run / "checkpoints").glob("epoch_*.ckpt")).name
+
+
+def test_testing_a_checkpoint_is_a_new_run_that_exits_0(
+    reference_run, synthetic_data_dir, tmp_path
+):
+    """The README's `train=false ckpt_path=...`: no val/srocc_best is logged (nothing is
+    fitted), which is not an error outside a hyper-parameter search."""
+    (best,) = (reference_run / "checkpoints").glob("epoch_*.ckpt")
+    args = [*RUN, *paths(tmp_path, synthetic_data_dir), "train=false", f"ckpt_path={best}"]
+    assert run_main(train_main, *args) == 0
+    (run_dir,) = run_dirs(tmp_path)  # a new directory, not the checkpoint's run
+    assert saved_test_metrics(run_dir) == saved_test_metrics(reference_run)
+    assert not (run_dir / "checkpoints").exists()
+
+
+def test_no_checkpoint_callback_writes_no_checkpoint(synthetic_data_dir, tmp_path):
+    args = [*RUN, "trainer.max_epochs=1", *paths(tmp_path, synthetic_data_dir)]
+    nulls = ["callbacks.model_checkpoint=null", "callbacks.last_checkpoint=null"]
+    assert run_main(train_main, *args, *nulls) == 0
+    (run_dir,) = run_dirs(tmp_path)
+    assert not list(run_dir.rglob("*.ckpt"))  # not even Lightning's default one
+    assert saved_test_metrics(run_dir)["hdr"]["n"] == 8
+
+
+def test_a_second_run_in_a_locked_run_directory_refuses(reference_run, capsys):
+    """Resuming a checkpoint whose run is still going: one line naming the lock, exit 1."""
+    from hdr_iqa.utils.run import run_directory_lock
+
+    def written() -> dict[Path, int]:  # Hydra's own .hydra/ and log file are Hydra's to write
+        kept = [p for p in reference_run.rglob("*") if p.is_file() and ".hydra" not in p.parts]
+        return {p: p.stat().st_mtime_ns for p in kept if p.suffix != ".log"}
+
+    before = written()
+    with run_directory_lock(reference_run):
+        code = run_main(train_main, *RUN, f"ckpt_path={reference_run}/checkpoints/last.ckpt")
+    assert code == 1
+    output = capsys.readouterr().out
+    assert f"another run is using the run directory {reference_run}" in output
+    assert "Traceback" not in output
+    assert written() == before  # no checkpoint, result or config of the first run was touched
+
+
+def test_run_directories_of_one_second_do_not_collide(tmp_path):
+    """Two runs started in the same second (each process composes its config once)."""
+    from hydra import compose, initialize_config_dir
+
+    from hdr_iqa.utils.config import config_dir
+
+    names = set()
+    for _ in range(3):
+        with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+            overrides = [f"paths.root_dir={tmp_path}"]
+            cfg = compose("train", return_hydra_config=True, overrides=overrides)
+        names.add(str(cfg.hydra.run.dir))
+    assert len(names) == 3, names
+
+
+@pytest.mark.parametrize("model", ["pieapp", "vtamiq", "diqa"])
+def test_debug_fdr_is_quick_and_writes_no_checkpoint(model, synthetic_data_dir, tmp_path):
+    """debug=fdr of every shipped model (full-size networks, random init) on the CPU."""
+    args = [f"model={model}", "debug=fdr", *paths(tmp_path, synthetic_data_dir)]
+    assert run_main(train_main, *args, "trainer.accelerator=cpu") == 0
+    (run_dir,) = run_dirs(tmp_path, "debug")
+    assert not list(run_dir.rglob("*.ckpt"))
+    assert (run_dir / "results/metrics.json").is_file()
