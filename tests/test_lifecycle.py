@@ -21,6 +21,7 @@ from hdr_iqa.eval import main as eval_main
 from hdr_iqa.train import main as train_main
 from tests.data.conftest import TINY_MODEL
 from tests.helpers.cli import run_main
+from tests.helpers.kill import KILL_AT_STEP
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCHS, STEPS = 3, 3  # steps per epoch
@@ -44,8 +45,10 @@ def run_dirs(root: Path, task: str = "train") -> list[Path]:
     return sorted((root / "logs" / task / "runs").iterdir())
 
 
-def train_subprocess(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "offline", "HF_HUB_OFFLINE": "1"}
+def train_subprocess(*args: str, kill_at: int, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``python -m hdr_iqa.train`` in a new process that SIGKILLs itself at step ``kill_at``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "offline", "HF_HUB_OFFLINE": "1",
+           KILL_AT_STEP: str(kill_at)}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "hdr_iqa.train", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
@@ -119,8 +122,8 @@ def test_sigkill_then_resume_is_exact(
     loads its data with the default 2 worker processes, the reference with none."""
     every = [f"callbacks.last_checkpoint.every_n_train_steps={checkpoint_every or 'null'}"]
     run = [*RUN, "data.num_workers=2", *every, *paths(tmp_path, synthetic_data_dir)]
-    kill = f"+callbacks.kill={{_target_:tests.helpers.kill.KillAtStep,step:{kill_step}}}"
-    killed = train_subprocess(*run, kill)
+    killed = train_subprocess(*run, "+callbacks.kill._target_=tests.helpers.kill.KillAtStep",
+                              kill_at=kill_step)  # fmt: skip
     assert killed.returncode == -9, killed.stderr[-3000:]
     (run_dir,) = run_dirs(tmp_path)
     last = run_dir / "checkpoints/last.ckpt"
@@ -128,7 +131,7 @@ def test_sigkill_then_resume_is_exact(
     assert saved_step == (kill_step if checkpoint_every else STEPS)
     assert not (run_dir / "results").exists()
 
-    assert run_main(train_main, *run, f"ckpt_path={last}") == 0
+    assert run_main(train_main, f"ckpt_path={last}") == 0  # the README's command, nothing more
     assert run_dirs(tmp_path) == [run_dir]  # continued in the same directory
     expected, resumed = weights(reference_run / "checkpoints/last.ckpt"), weights(last)
     assert expected.keys() == resumed.keys()
@@ -176,7 +179,7 @@ def test_a_second_run_in_a_locked_run_directory_refuses(reference_run, capsys):
 
     before = written()
     with run_directory_lock(reference_run):
-        code = run_main(train_main, *RUN, f"ckpt_path={reference_run}/checkpoints/last.ckpt")
+        code = run_main(train_main, f"ckpt_path={reference_run}/checkpoints/last.ckpt")
     assert code == 1
     output = capsys.readouterr().out
     assert f"another run is using the run directory {reference_run}" in output

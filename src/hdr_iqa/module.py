@@ -106,6 +106,7 @@ class IQAModule(pl.LightningModule):
         self.test_evaluations: dict[str, Evaluation] = {}  # full results, fit parameters included
         self._test_outputs: list[list[tuple[torch.Tensor, ...]]] = []
         self.run_config: dict | None = None
+        self.run_overrides: list[str] = []  # the command line's overrides (resuming reuses them)
         self.seed = seed
 
     # ------------------------------------------------------------------ set-up
@@ -336,7 +337,11 @@ class IQAModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ checkpoints
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint[CHECKPOINT_KEY] = {"config": self.run_config, "eval_names": self.eval_names}
+        checkpoint[CHECKPOINT_KEY] = {
+            "config": self.run_config,
+            "eval_names": self.eval_names,
+            "overrides": list(self.run_overrides),
+        }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         saved = checkpoint.get(CHECKPOINT_KEY) or {}

@@ -15,18 +15,29 @@ from pytorch_lightning.callbacks import ModelCheckpoint, ProgressBar
 
 from hdr_iqa.callbacks import metrics_by_dataset
 from hdr_iqa.callbacks.wandb import resume_wandb_run
+from hdr_iqa.inference.checkpoint import read_checkpoint
+from hdr_iqa.module import CHECKPOINT_KEY
 from hdr_iqa.utils.config import config_dir
 from hdr_iqa.utils.devices import check_ddp_launch, gpu_slot
 from hdr_iqa.utils.files import atomic_write_text
 from hdr_iqa.utils.report import print_summary
+from hdr_iqa.utils.resume import command_overrides, resumed_config
 from hdr_iqa.utils.run import instantiate_group, metric_value, run_directory_lock, run_task
 
 log = logging.getLogger(__name__)
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
-    """Fit, then test the best checkpoint; returns every logged metric as a float."""
+    """Fit, then test the best checkpoint; returns every logged metric as a float.
+
+    Resuming (``ckpt_path`` with ``train=true``) reuses the command-line overrides of the run
+    that wrote the checkpoint (:func:`~hdr_iqa.utils.resume.resumed_config`).
+    """
     with run_directory_lock(cfg.paths.output_dir):
+        if cfg.get("ckpt_path"):  # a missing, empty, LFS-pointer or foreign file: one clear line
+            saved = read_checkpoint(cfg.ckpt_path).get(CHECKPOINT_KEY, {}).get("overrides")
+            if cfg.get("train"):
+                cfg = resumed_config(cfg, saved, "train")
         return _train(cfg)
 
 
@@ -40,6 +51,7 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     datamodule = hydra.utils.instantiate(cfg.data)
     model = hydra.utils.instantiate(cfg.model, seed=cfg.get("seed"))
     model.run_config = OmegaConf.to_container(cfg, resolve=True)
+    model.run_overrides = command_overrides()
     callbacks = instantiate_group(cfg.get("callbacks"))
     if not cfg.trainer.get("enable_progress_bar", True):  # Lightning refuses a bar callback then
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
