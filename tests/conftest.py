@@ -114,6 +114,19 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Pa
     )
 
 
+@pytest.fixture(scope="session")
+def trained_tiny(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
+    """The tiny network (tests/data/tiny_model.py) trained by ``python -m hdr_iqa.train`` with the
+    shipped logger and callbacks, tested on the whole test split (45 pairs per domain):
+    ``.dir``, ``.ckpt`` (the tested best checkpoint), ``.data_dir``."""
+    from tests.helpers.commands import train_command
+
+    run_dir = tmp_path_factory.mktemp("trained_tiny") / "run"
+    assert train_command(run_dir, synthetic_data_dir, "trainer.limit_test_batches=null") == 0
+    ckpt = next((run_dir / "checkpoints").glob("epoch_*.ckpt"))
+    return SimpleNamespace(dir=run_dir, ckpt=ckpt, data_dir=synthetic_data_dir)
+
+
 TINY_VTAMIQ = [
     "model=vtamiq", "model.net.variant=vit_tiny_patch16_384", "model.net.depth=2",
     "model.net.num_groups=1", "model.net.num_rcabs=2", "model.net.reduction=4",

@@ -5,10 +5,11 @@ import math
 
 import pytest
 
-from hdr_iqa.bench.__main__ import bench
+from hdr_iqa.bench.__main__ import main as bench_main
 from hdr_iqa.bench.timing import STAGES, summarise_steps
-from hdr_iqa.errors import ConfigError
 from tests.data.conftest import TINY_MODEL
+from tests.helpers.cli import run_main
+from tests.helpers.commands import logged_errors
 
 TINY_BENCH = [
     *TINY_MODEL,  # the bench's machinery is tested, not PieAPP
@@ -42,10 +43,16 @@ def _numbers(tree):
         yield tree
 
 
-def test_every_section_runs_and_writes_bench_json(make_cfg, tmp_path):
-    cfg = make_cfg(*TINY_BENCH, config_name="bench", tiny=False)
-    results = bench(cfg)
-    assert json.loads((tmp_path / "bench.json").read_text()) == results
+def test_every_section_runs_and_writes_bench_json(synthetic_data_dir, tmp_path, capsys):
+    """``python -m hdr_iqa.bench`` with every section, on tiny settings."""
+    out = tmp_path / "bench"
+    code = run_main(bench_main, f"hydra.run.dir={out}", f"paths.root_dir={tmp_path}",
+                    f"paths.data_dir={synthetic_data_dir}", *TINY_BENCH)  # fmt: skip
+    assert code == 0 and logged_errors(capsys) == []
+    results = json.loads((out / "bench.json").read_text())
+    assert list(results) == ["setup", "photometry", "data", "train", "eval", "predict"], list(
+        results
+    )
     train = results["train"]
     assert train["full"]["pairs_per_step"] == 4  # 2 source + 2 target pairs per step
     assert train["efficiency"] == pytest.approx(
@@ -63,10 +70,12 @@ def test_every_section_runs_and_writes_bench_json(make_cfg, tmp_path):
     assert all(math.isfinite(x) and x >= 0 for x in _numbers(results))
 
 
-def test_unknown_section_is_one_clear_error(make_cfg):
-    cfg = make_cfg("bench.sections=[train,speedup]", config_name="bench", tiny=False)
-    with pytest.raises(ConfigError, match=r"bench.sections: unknown \['speedup'\]"):
-        bench(cfg)
+def test_unknown_section_is_one_clear_error(tmp_path, capsys):
+    code = run_main(bench_main, f"hydra.run.dir={tmp_path}", f"paths.root_dir={tmp_path}",
+                    "bench.sections=[train,speedup]")  # fmt: skip
+    assert code == 1
+    (error,) = logged_errors(capsys)
+    assert "ConfigError: bench.sections: unknown ['speedup']" in error, error
 
 
 def test_throughput_counts_everything_between_the_timed_steps():

@@ -8,6 +8,9 @@ import torch
 from hdr_iqa import load_model
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.export import ScoringGraph, export, run_exported
+from hdr_iqa.export import main as export_main
+from tests.helpers.cli import run_main
+from tests.helpers.commands import logged_errors
 
 
 def real_patches(model, trained_run, domain: str, suffix: str) -> tuple[torch.Tensor, ...]:
@@ -28,32 +31,45 @@ def real_patches(model, trained_run, domain: str, suffix: str) -> tuple[torch.Te
     return ref.float() * scale, dist.float() * scale, pos, display
 
 
-@pytest.mark.parametrize("fmt", ["torchscript", pytest.param("onnx", marks=pytest.mark.slow)])
-def test_exported_model_scores_like_the_original(make_cfg, trained_run, tmp_path, fmt):
-    cfg = make_cfg(
-        f"ckpt_path={trained_run.ckpt}", f"format={fmt}", config_name="export", tiny=False
-    )
-    meta = export(cfg)
-    path = tmp_path / f"model{'.pt' if fmt == 'torchscript' else '.onnx'}"
-    assert json.loads(path.with_suffix(".json").read_text()) == meta
+@pytest.mark.parametrize(
+    ("fmt", "run_name"),
+    [
+        ("torchscript", "trained_run"),  # PieAPP
+        ("onnx", "trained_tiny"),  # the tiny network: ONNX export in seconds
+        pytest.param("onnx", "trained_run", marks=pytest.mark.slow),  # PieAPP in ONNX: minutes
+    ],
+)
+def test_export_command_scores_like_the_original(request, tmp_path, capsys, fmt, run_name):
+    """``python -m hdr_iqa.export``: the written graph (TorchScript in torch, ONNX in onnxruntime)
+    scores real patches like the checkpoint's module, and like the API for a one-draw pair."""
+    run = request.getfixturevalue(run_name)
+    out = tmp_path / "export"
+    code = run_main(export_main, f"hydra.run.dir={out}", f"paths.root_dir={tmp_path}",
+                    f"ckpt_path={run.ckpt}", f"format={fmt}")  # fmt: skip
+    assert code == 0 and logged_errors(capsys) == []
+    path = out / f"model{'.pt' if fmt == 'torchscript' else '.onnx'}"
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["format"] == fmt and meta["checkpoint"] == str(run.ckpt)
     assert (
         meta["inputs"] == ["ref", "dist", "pos", "display"]
         and meta["test_protocol"]["num_patches"] == 2
+        and meta["max_abs_difference"] >= 0  # verified on random patches by the command
     )
-    model = load_model(trained_run.ckpt, device="cpu")
+    model = load_model(run.ckpt, device="cpu")
     graph = ScoringGraph(model.module).eval()
     for domain, suffix in (("sdr", ".png"), ("hdr", ".exr")):
-        inputs = real_patches(model, trained_run, domain, suffix)
+        inputs = real_patches(model, run, domain, suffix)
         model.module.chain.blocked = False  # the vectorised chain, the one export traces
         with torch.no_grad():
             expected = graph(*inputs)
         model.module.chain.blocked = True
         exported = run_exported(path, fmt, inputs)
+        assert exported.shape == (3,) and len(set(exported.tolist())) == 3
         if fmt == "torchscript":
             assert torch.equal(exported, expected)
         else:
             assert torch.allclose(exported, expected, rtol=1e-4, atol=1e-7)
-        dist = trained_run.data_dir / "synthetic" / domain / f"brick__blur_1{suffix}"
+        dist = run.data_dir / "synthetic" / domain / f"brick__blur_1{suffix}"
         api = model.score(dist, dist.with_name(f"brick{suffix}"))
         assert float(exported[0]) == pytest.approx(api, rel=1e-4, abs=1e-7)
 
