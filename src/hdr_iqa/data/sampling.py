@@ -19,9 +19,12 @@ iterators created and thrown away by the trainer), so nothing in training depend
 
 Example:
     >>> sampler = EpochSampler(5, seed=0, stream=1)
-    >>> first = [i for i, _ in sampler]
-    >>> sorted(first), first == [i for i, _ in sampler]  # a pass is a function of its key
-    ([0, 1, 2, 3, 4], True)
+    >>> first = [i for i, _ in sampler]  # pass 0 of epoch 0
+    >>> second = [i for i, _ in sampler]  # a cycled loader: pass 1, another shuffle
+    >>> sorted(first) == sorted(second) == [0, 1, 2, 3, 4], first != second
+    (True, True)
+    >>> first == [i for i, _ in sampler.keys(epoch=0, passes=0)]  # a function of its key
+    True
 """
 
 from __future__ import annotations
