@@ -17,7 +17,7 @@ from hdr_iqa.train import train
 from hdr_iqa.utils.config import config_dir
 from hdr_iqa.utils.run import run_task
 from tests.data.conftest import roots
-from tests.helpers.commands import train_command
+from tests.helpers.commands import logged_errors, train_command
 
 CONF = Path(config_dir())
 DATA_CONFIGS = {  # data config -> (source folder, target folder, extra overrides, tested names)
@@ -141,12 +141,27 @@ def test_experiments_that_start_from_the_srgb_model_require_its_weights(
     ) in caplog.text
 
 
-def test_srgb_weights_start_the_experiment(make_cfg, tmp_path):
+def test_srgb_weights_start_the_experiment(make_cfg, datasets_dir, tmp_path, capsys):
+    """``python -m hdr_iqa.train experiment=da_s_hl model=diqa srgb_weights=<file>``: the weights
+    at step 0 (saved by a test callback at on_train_start) are the file's."""
     torch.manual_seed(0)
     srgb = DIQA("objective")
+    with torch.no_grad():  # unlike any initialisation (the run also seeds 0 before building)
+        for value in srgb.parameters():
+            value.add_(torch.randn_like(value))
     torch.save(srgb.state_dict(), tmp_path / "srgb.pth")
-    cfg = make_cfg("experiment=da_s_hl", "model=diqa", f"srgb_weights={tmp_path}/srgb.pth")
-    loaded = hydra.utils.instantiate(cfg.model).net.state_dict()
+    start = tmp_path / "start.pt"
+    callback = f"{{_target_:tests.helpers.start_state.SaveStateAtStart,path:'{start}'}}"
+    code = train_command(
+        tmp_path / "run", tmp_path, "experiment=da_s_hl", "model=diqa",
+        "model.sampling.patch_size=32", f"srgb_weights={tmp_path}/srgb.pth",
+        *roots(datasets_dir, "kadid10k", "upiq_dataset"), "trainer.max_epochs=1",
+        "trainer.check_val_every_n_epoch=1", f"+callbacks.start_state={callback}",
+        tiny_model=False,
+    )  # fmt: skip
+    assert code == 0 and logged_errors(capsys) == []
+    loaded = torch.load(start, weights_only=True)
+    assert loaded.keys() == srgb.state_dict().keys()
     for key, value in srgb.state_dict().items():
         assert torch.equal(loaded[key], value), key
     scratch = make_cfg("experiment=da_s_hl", "model=diqa", "model.net.weights=null")
