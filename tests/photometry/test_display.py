@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from hdr_iqa.photometry import DisplayModel, display_to_luminance
-from hdr_iqa.photometry.display import jitter_display_params, srgb_eotf, srgb_inverse_eotf
+from hdr_iqa.photometry.display import jitter_display_params
+from hdr_iqa.photometry.transfer import srgb_eotf, srgb_inverse_eotf
 
 V = torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64)
 
@@ -74,7 +75,7 @@ def test_jitter_changes_only_jittered_displays():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"peak": -1}, "peak=-1"), ({"contrast": 1}, "contrast=1"), ({"eotf": "pq"}, "'pq'"),
+    [({"peak": -1}, "peak=-1"), ({"contrast": 1}, "contrast=1"), ({"eotf": "log"}, "'log'"),
      ({"ambient": -3}, "-3")],
 )  # fmt: skip
 def test_invalid_display_is_rejected_with_the_value(kwargs, match):
