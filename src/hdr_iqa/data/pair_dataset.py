@@ -12,6 +12,7 @@ from hdr_iqa.data.image_cache import ImageCache
 from hdr_iqa.data.patches import extract_patches, patch_centres, sample_positions
 from hdr_iqa.data.records import PairRecord
 from hdr_iqa.errors import DataError
+from hdr_iqa.io import container_values
 
 
 def eval_generator(seed: int, height: int, width: int, repeat: int) -> torch.Generator:
@@ -96,6 +97,9 @@ class PairDataset(Dataset):
         # only the reference (the scene) is checked for relative-looking HDR values: a
         # distorted image may legitimately be dark (e.g. clipped highlights)
         images = [self._cache.get(path, warn_relative=i == 0) for i, path in enumerate(paths)]
+        if record.display.bits:  # 10/12-bit signals in 16-bit files
+            bits = record.display.bits
+            images = [container_values(i, bits, p) for i, p in zip(images, paths, strict=True)]
         ref = images[0]
         for path, image in zip(paths[1:], images[1:], strict=True):
             if image.shape != ref.shape:

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from hdr_iqa.errors import ConfigError, DataError
-from hdr_iqa.io import check_luminance, image_encoding, read_image
+from hdr_iqa.io import check_luminance, container_values, image_encoding, read_image
 from hdr_iqa.photometry import DisplayModel
 from hdr_iqa.utils.config import config_dir
 
@@ -132,6 +132,13 @@ def resolve_display(
     return chosen
 
 
+def container_pixels(image: Image, display: DisplayModel) -> torch.Tensor:
+    """The pixels of ``image``, with a 16-bit file's values read as ``display.bits``-bit codes."""
+    if image.encoding != "display" or not display.bits or not image.pixels.is_floating_point():
+        return image.pixels
+    return torch.from_numpy(container_values(image.pixels.numpy(), display.bits, image.name))
+
+
 def as_display(display: DisplayLike) -> DisplayModel | None:
     """``display`` as a :class:`DisplayModel` (None stays None)."""
     if display is None or isinstance(display, DisplayModel):
@@ -186,8 +193,8 @@ def describe_display(display: DisplayModel) -> str:
     """Short description, e.g. ``100 cd/m^2 peak, 1000:1, gamma 2.2, 100 lux``."""
     if display.absolute:
         return "absolute (cd/m^2)"
-    curve = "sRGB" if display.eotf == "srgb" else f"gamma {display.gamma:g}"
-    return f"{display.peak:g} cd/m^2 peak, {display.contrast:g}:1, {curve}, {display.ambient:g} lux"
+    curve, peak = display.curve, display.peak
+    return f"{peak:g} cd/m^2 peak, {display.contrast:g}:1, {curve}, {display.ambient:g} lux"
 
 
 def _describe(display: DisplayLike) -> str:

@@ -74,6 +74,9 @@ class DisplayModel:
         eotf: ``"gamma"`` (power law), ``"srgb"`` (exact piecewise sRGB EOTF), ``"pq"``
             (SMPTE ST 2084, absolute) or ``"hlg"`` (BT.2100 hybrid log-gamma).
         colorspace: primaries of the code values, ``"bt709"`` (sRGB) or ``"bt2020"``.
+        bits: significant bits of 16-bit PNG/TIFF files shown on this display: 10 or 12 for a
+            10/12-bit signal in a 16-bit container (LSB- or MSB-aligned,
+            :func:`hdr_iqa.io.container_values`); None = the full 16 bits.
         reflection: ``"additive"`` (paper code, white = peak + reflected) or ``"gog"`` (MATLAB).
         absolute: the data is already absolute luminance (cd/m^2); no display is applied.
         peak_std, ambient_std: std of per-sample Gaussian jitter of ``peak`` (cd/m^2) and
@@ -96,8 +99,11 @@ class DisplayModel:
     peak_std: float = 0.0
     ambient_std: float = 0.0
     colorspace: Literal["bt709", "bt2020"] = "bt709"
+    bits: int | None = None
 
     def __post_init__(self) -> None:
+        if self.bits not in (None, 10, 12, 16):
+            raise ValueError(f"display bits must be 10, 12, 16 or null, got {self.bits!r}")
         if self.eotf not in EOTFS:
             raise ValueError(f"display eotf must be one of {EOTFS}, got {self.eotf!r}")
         if self.colorspace not in COLORSPACES:
@@ -124,6 +130,12 @@ class DisplayModel:
     def absolute_luminance(cls) -> DisplayModel:
         """Marker for data already in absolute luminance (cd/m^2): the display is skipped."""
         return cls(absolute=True)
+
+    @property
+    def curve(self) -> str:
+        """The EOTF in words, e.g. ``gamma 2.2``, ``sRGB``, ``PQ BT.2020``."""
+        name = {"srgb": "sRGB", "pq": "PQ", "hlg": "HLG"}.get(self.eotf, f"gamma {self.gamma:g}")
+        return name + (" BT.2020" if self.colorspace == "bt2020" else "")
 
     @property
     def black(self) -> float:
