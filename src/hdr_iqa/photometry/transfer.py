@@ -171,7 +171,9 @@ def hlg_eotf(
         ``Y_s ** (gamma - 1) * E``, same shape as ``values``.
     """
     scene = hlg_inverse_oetf(values)
-    return _luma(scene, channel_dim).pow(_as_tensor(gamma, scene) - 1) * scene
+    # black stays 0 (not 0 * inf = NaN) for a system gamma below 1 (very bright surrounds)
+    luma = _luma(scene, channel_dim).clamp_min(1e-12)
+    return luma.pow(_as_tensor(gamma, scene) - 1) * scene
 
 
 def hlg_inverse_eotf(
