@@ -11,6 +11,8 @@ import torch
 from hdr_iqa import load_model
 from hdr_iqa.errors import ConfigError, DataError, MissingFileError, WeightsError
 from hdr_iqa.io import read_image
+from hdr_iqa.photometry import DisplayModel
+from tests.helpers.draws import per_draw_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,7 +60,10 @@ def test_chunking_and_draws(trained_run):
     dist, ref = pair(trained_run, "hdr", ".exr")
     whole = load_model(trained_run.ckpt, device="cpu", patches=6, repeats=2)
     chunked = load_model(trained_run.ckpt, device="cpu", patches=6, repeats=2, patch_batch_size=4)
-    assert chunked.score(dist, ref) == pytest.approx(whole.score(dist, ref), rel=1e-5)
+    draws = per_draw_scores(whole, dist, ref)
+    assert len(draws) == 2 and draws[0] != pytest.approx(draws[1], rel=1e-3)
+    assert whole.score(dist, ref) == pytest.approx(sum(draws) / 2, rel=1e-5)  # one pass
+    assert chunked.score(dist, ref) == pytest.approx(sum(draws) / 2, rel=1e-5)  # chunk by chunk
     features = chunked.features(dist, ref)
     assert features.shape == (2, 12, 2048)
     assert torch.allclose(features, whole.features(dist, ref), rtol=1e-4, atol=1e-5)
@@ -85,6 +90,10 @@ def test_display_mistakes(model, trained_run):
         DataError, match="display-encoded float values must be in \\[0, 1\\], found up to"
     ):
         model.score(*floats, display="sdr_100")
+    nan = floats[1] / floats[1].max()
+    nan[5, 7, 2] = np.nan
+    with pytest.raises(DataError, match=re.escape("ref array (192, 256, 3): 1 NaN or infinite")):
+        model.score(floats[0] / floats[0].max(), nan, display="sdr_100")  # was a NaN score
     tiny = np.zeros((32, 48, 3), np.uint8)
     with pytest.raises(
         DataError, match=re.escape("is 48x32 pixels, smaller than the model's 64x64")
@@ -179,4 +188,61 @@ def test_pq_files_in_16_bit_containers_score_as_their_luminance(model, trained_r
     assert model.score(*map(str, png), display=hdr_pq) == pytest.approx(expected, abs=1e-5)
     assert model.score(*map(str, tif), display=hdr_pq) == pytest.approx(expected, abs=1e-5)
     # read as 16-bit codes (no bits), the same files show a different, darker image
-    assert model.score(*map(str, tif), display="hdr_pq") != pytest.approx(expected, abs=1e-3)
+    assert model.score(*map(str, tif), display="hdr_pq") != pytest.approx(expected, rel=0.05)
+
+
+def check_pair(dist, ref, display):
+    """What score() checks before the model runs (the model is not needed)."""
+    from hdr_iqa.inference.inputs import check_values, load_image, resolve_display
+
+    images = [load_image(ref, "ref"), load_image(dist, "dist")]
+    return check_values(images, resolve_display(display, images, None))
+
+
+def test_array_values_are_checked_naming_the_argument():
+    sdr = DisplayModel(peak=100.0)
+    good = np.full((8, 8, 3), 0.5, np.float32)
+    luminance = np.full((8, 8, 3), 120.0, np.float32)
+
+    def bad(base, value, at=(1, 2, 0)):
+        array = base.copy()
+        array[at] = value
+        return array
+
+    cases = [
+        ((bad(good, np.nan), good, sdr), "dist array (8, 8, 3): 1 NaN or infinite values"),
+        ((good, bad(luminance, np.inf), "absolute"), "ref array (8, 8, 3): 1 NaN or infinite"),
+        ((torch.full((3, 8, 8), float("nan")), good, sdr), "dist tensor (3, 8, 8): 192 NaN"),
+        (
+            (bad(good, -0.2), good, sdr),
+            "dist array (8, 8, 3): display-encoded float values must be in [0, 1], found down "
+            "to -0.2 (1 below 0); for luminance in cd/m^2 use display='absolute'",
+        ),
+        (
+            (good, bad(bad(good, 1.5), -0.1, (0, 0, 0)), sdr),
+            "ref array (8, 8, 3): display-encoded float values must be in [0, 1], found up to "
+            "1.5 (1 above 1), down to -0.1 (1 below 0)",
+        ),
+        (
+            (bad(luminance, -3.0), luminance, "absolute"),
+            "dist array (8, 8, 3): luminance contains 1 negative values (min -3 cd/m^2",
+        ),
+        (
+            (luminance, np.zeros_like(luminance), "absolute"),
+            "ref array (8, 8, 3): no pixel is above 0 cd/m^2",
+        ),
+    ]
+    for (dist, ref, display), message in cases:
+        with pytest.raises(DataError, match=re.escape(message)):
+            check_pair(dist, ref, display)
+    codes = np.full((8, 8, 3), 255, np.uint8)
+    assert [i.pixels.dtype for i in check_pair(codes, codes, sdr)] == [torch.uint8] * 2
+
+
+def test_tiny_negative_luminance_arrays_are_clamped_not_changed(recwarn):
+    luminance = np.full((8, 8, 3), 120.0, np.float32)
+    noisy = luminance.copy()
+    noisy[0, 0, 0] = -2.1e-5
+    ref, dist = check_pair(noisy, luminance, "absolute")
+    assert float(dist.pixels.min()) == 0.0 and float(ref.pixels.min()) == 120.0
+    assert noisy[0, 0, 0] == np.float32(-2.1e-5)  # the caller's array is left alone

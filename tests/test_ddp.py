@@ -25,8 +25,7 @@ import pytorch_lightning as pl
 import torch
 import torch.multiprocessing as mp
 
-from hdr_iqa.train import train
-from tests.data.conftest import TINY_MODEL
+from tests.helpers.commands import train_command
 from tests.helpers.coral_ranks import coral_gradient, features, rank_worker
 
 ENOUGH_ROWS = ("model.sampling.train=2", "data.batch_size=8")  # CORAL needs > 5 rows per domain
@@ -74,35 +73,42 @@ class ShardProbe(pl.Callback):
         path.write_text(json.dumps(info))
 
 
-def test_ddp_sim_matches_single_process_on_the_same_weights(make_cfg, tmp_path):
+def test_ddp_sim_matches_single_process_on_the_same_weights(synthetic_data_dir, tmp_path):
+    """Both runs through the command with the default logger (CSV) and callbacks."""
     settings = (
-        *TINY_MODEL,  # the distributed code paths are the module's and the data module's
         "trainer.max_steps=2", "trainer.limit_test_batches=null", "test_ckpt=last",
-        "data.batch_size=8", "model.sampling.train=4",
-        "callbacks.model_checkpoint.save_top_k=0",
-        "callbacks.model_checkpoint.save_weights_only=true",
+        "data.batch_size=8", "model.sampling.train=4", "trainer.log_every_n_steps=1",
     )  # fmt: skip
     probe = (
         "+callbacks.probe._target_=tests.test_ddp.ShardProbe",
         f"+callbacks.probe.output_dir={tmp_path}",
     )
-    distributed = train(make_cfg("trainer=ddp_sim", *settings, *probe))
-    assert distributed["train/loss_coral"] > 0  # CORAL over the ranks' gathered rows (2 x 2 x 4)
-    last = tmp_path / "checkpoints/last.ckpt"
-    single = train(make_cfg("train=false", f"ckpt_path={last}", *settings))
+    ddp_dir, single_dir = tmp_path / "ddp", tmp_path / "single"
+    assert train_command(ddp_dir, synthetic_data_dir, "trainer=ddp_sim", *settings, *probe) == 0
+    distributed = json.loads((ddp_dir / "results/metrics.json").read_text())["test"]
+    logged = (ddp_dir / "csv/metrics.csv").read_text().splitlines()[0].split(",")
+    assert "train/loss_coral" in logged and "test/hdr/srocc" in logged and "val/srocc" in logged
+    last = ddp_dir / "checkpoints/last.ckpt"
+    code = train_command(single_dir, synthetic_data_dir, "train=false", f"ckpt_path={last}",
+                         *settings)  # fmt: skip
+    assert code == 0
+    single = json.loads((single_dir / "results/metrics.json").read_text())["test"]
     for name in ("sdr", "hdr"):
         for key in ("srocc", "krocc", "plcc", "rmse", "plcc_fit", "rmse_fit", "n"):
-            metric = f"test/{name}/{key}"
-            assert distributed[metric] == pytest.approx(single[metric], abs=1e-5), metric
-    saved = json.loads((tmp_path / "results/metrics.json").read_text())["test"]
-    assert saved["hdr"]["n"] == single["test/hdr/n"] == 45  # 23 + 23 rows, one padded duplicate
+            assert distributed[name][key] == pytest.approx(single[name][key], abs=1e-5), key
+    assert distributed["hdr"]["n"] == 45  # 23 + 23 rows, one padded duplicate removed
     shards = [json.loads((tmp_path / f"shards_{rank}.json").read_text()) for rank in (0, 1)]
     for rank, info in enumerate(shards):
         assert info["world_size"] == 2 and info["batch_sizes"] == [2, 2]  # 8 / 2 roles / 2 ranks
-        assert info["samplers"] == [["DistributedSampler", rank, 2]] * 2  # source and target
+        assert info["samplers"] == [["EpochSampler", rank, 2]] * 2  # source and target
     for role in (0, 1):
-        first, second = (set(info["indices"][role]) for info in shards)
+        first, second = ({key[0] for key in info["indices"][role]} for info in shards)
         assert len(first) == len(second) and len(first & second) <= 1
+
+
+def test_debug_configs_keep_the_distributed_trainer(make_cfg):
+    cfg = make_cfg("trainer=ddp_sim", "debug=fdr", tiny=False)
+    assert cfg.trainer.devices == 2 and cfg.trainer.strategy == "ddp_spawn"
 
 
 def test_bf16_autocast_on_cpu_keeps_the_photometric_chain_in_fp32(make_cfg):

@@ -1,12 +1,16 @@
 """The LightningModule: the config groups change the computation, not just the config."""
 
+import re
+
 import hydra
 import pytest
 import torch
 
 from hdr_iqa.module import IQAModule
 from hdr_iqa.photometry import PU21
+from tests.data.builders import make_csv
 from tests.data.conftest import TINY_MODEL
+from tests.helpers.commands import logged_errors, train_command
 
 ENOUGH_ROWS = ("model.sampling.train=2", "data.batch_size=8")  # CORAL needs > 5 rows per domain
 
@@ -91,12 +95,29 @@ def test_srgb_norm_skips_pu(tiny_cfg):
     assert torch.allclose(x, source["ref"][:, 0].float() / 255, atol=1e-5)
 
 
-def test_forward_averages_repeats(tiny_cfg):
-    module, batch = build(tiny_cfg())
-    sample = {k: v for k, v in batch["source"].items()}
-    doubled = {**sample, **{k: torch.cat([sample[k]] * 2, dim=1) for k in ("ref", "dist", "pos")}}
+def draw(batch: dict, r: int) -> dict:
+    """The batch with only its draw ``r`` (R = 1)."""
+    return {**batch, **{k: batch[k][:, r : r + 1] for k in ("ref", "dist", "pos")}}
+
+
+def test_forward_averages_distinct_draws(tiny_cfg):
+    """A test batch of 3 seeded draws per sample scores the mean of the draws' own scores, in
+    one pass or one draw per pass (a forward keeping one draw, or one group, would fail)."""
+    cfg = tiny_cfg("model.sampling.test=2", "model.sampling.test_repeats=3")
+    datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule.setup("test")
+    batch = next(iter(datamodule.test_dataloader()[0]))
+    torch.manual_seed(0)
+    module = hydra.utils.instantiate(cfg.model).eval()
+    assert batch["dist"].shape[:3] == (8, 3, 2)  # 8 samples x 3 draws x 2 patches
     with torch.no_grad():
-        assert torch.allclose(module.eval()(doubled), module(sample), atol=1e-5)
+        per_draw = torch.stack([module(draw(batch, r)) for r in range(3)], dim=1)  # (8, 3)
+        whole = module(batch)
+        module.eval_patch_batch_size = 2  # one draw per network pass
+        grouped = module(batch)
+    assert (per_draw.std(dim=1) > 1e-4).all()  # the draws score differently
+    torch.testing.assert_close(whole, per_draw.mean(dim=1), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(grouped, per_draw.mean(dim=1), rtol=1e-5, atol=1e-6)
 
 
 def test_precomputed_chain_inputs_give_the_same_losses(make_cfg):
@@ -115,10 +136,44 @@ def test_evaluation_in_groups_of_draws_gives_the_same_scores(make_cfg):
     """eval_patch_batch_size bounds memory without changing any sample's score."""
     module, batch = build(make_cfg("model.sampling.train=3"))
     sample = batch["source"]
-    repeated = {**sample, **{k: torch.cat([sample[k]] * 3, dim=1) for k in ("ref", "dist", "pos")}}
+    flips = [lambda x: x, lambda x: x.flip(-1), lambda x: x.flip(-2)]  # 3 distinct draws
+    repeated = {
+        **sample,
+        "pos": torch.cat([sample["pos"]] * 3, dim=1),
+        **{k: torch.cat([f(sample[k]) for f in flips], dim=1) for k in ("ref", "dist")},
+    }
     module.eval()
     with torch.no_grad():
         whole = module(repeated)  # 4 samples x 3 draws x 3 patches = 36 patches in one pass
         module.eval_patch_batch_size = 4  # one draw per pass
         grouped = module(repeated)
     torch.testing.assert_close(grouped, whole, rtol=1e-5, atol=1e-6)
+    with torch.no_grad():
+        per_draw = torch.stack([module(draw(repeated, r)) for r in range(3)], dim=1)
+    assert (per_draw.std(dim=1) > 1e-6).all()
+    torch.testing.assert_close(whole, per_draw.mean(dim=1), rtol=1e-5, atol=1e-6)
+
+
+def test_unlabelled_training_rows_are_named_by_file_and_line(tmp_path, synthetic_data_dir, capsys):
+    """A CSV with empty scores (lines 3, 5, 7, 9, 11) trained with a non-zero loss weight: the
+    command stops naming the first three rows where the CSV lists them, and how many more."""
+    make_csv(tmp_path / "mine")
+    csv_path = tmp_path / "mine/pairs.csv"
+    lines = csv_path.read_text().splitlines()
+    for number in (3, 5, 7, 9, 11):  # 1-based line numbers; line 1 is the header
+        ref, dist, _, content = lines[number - 1].split(",")
+        lines[number - 1] = f"{ref},{dist},,{content}"
+    csv_path.write_text("\n".join(lines) + "\n")
+    code = train_command(
+        tmp_path / "run", synthetic_data_dir, "data=csv", f"data.source.csv_path={csv_path}",
+        "data.train_only=[source]",  # every row trains
+    )  # fmt: skip
+    assert code == 1
+    (error,) = logged_errors(capsys)
+    named = re.findall(re.escape(str(csv_path)) + r":(\d+)", error)
+    assert (
+        "the source training set has unlabelled samples but its loss weight is 1.0: "
+        "5 of 11 have no score (" in error
+    ), error
+    assert len(named) == 3 and set(named) <= {"3", "5", "7", "9", "11"}, error
+    assert " and 2 more); set da.source_weight=0" in error, error

@@ -33,7 +33,13 @@ from hdr_iqa.inference import (
     resolve_display,
     restore_module,
 )
-from hdr_iqa.inference.inputs import DisplayLike, ImageLike, as_display, container_pixels
+from hdr_iqa.inference.inputs import (
+    DisplayLike,
+    ImageLike,
+    as_display,
+    check_values,
+    container_pixels,
+)
 from hdr_iqa.module import IQAModule
 from hdr_iqa.photometry import DisplayModel
 
@@ -138,6 +144,7 @@ class IQAPredictor:
                 f"{size}x{size} patch"
             )
         chosen = resolve_display(display, images, self.default_display)
+        images = check_values(images, chosen)
         pixels = [container_pixels(i, chosen) for i in images]
         if any(p.is_floating_point() for p in pixels):
             pixels = [p if p.is_floating_point() else p.float() / 255.0 for p in pixels]

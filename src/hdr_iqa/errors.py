@@ -25,3 +25,15 @@ class MissingFileError(UserError, FileNotFoundError):
 
 class WeightsError(UserError, ValueError):
     """A weights file does not match the model it is loaded into."""
+
+
+class WriteError(UserError, OSError):
+    """An output file cannot be written (disk full, read-only file system, no permission)."""
+
+
+class EvaluationError(UserError, ValueError):
+    """A test set yielded no valid prediction, so there is no result to report."""
+
+
+class TrainingDivergedError(UserError, ArithmeticError):
+    """Training produced a non-finite loss or gradient (the run stops instead of going on)."""

@@ -21,6 +21,7 @@ from torch import nn
 from torchmetrics import MaxMetric
 
 from hdr_iqa.data.pairwise import as_pair_batch, is_pairwise
+from hdr_iqa.data.sampling import step_seed
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.losses import CoralLoss, IQALoss, PreferenceLoss
 from hdr_iqa.metrics import Evaluation, iqa_metrics
@@ -50,6 +51,9 @@ class IQAModule(pl.LightningModule):
             :class:`~hdr_iqa.losses.PreferenceLoss`.
         eval_patch_batch_size: most patches (per image) per network pass in validation, test
             and prediction (whole draws; None = the whole batch at once).
+        seed: the run's seed; when set, the global torch RNG (dropout, stochastic depth,
+            display jitter) is reseeded at every training step from (seed, global step, rank),
+            so a resumed run draws exactly what an uninterrupted one would.
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class IQAModule(pl.LightningModule):
         sampling: Mapping[str, int] | None = None,
         preference_loss: nn.Module | None = None,
         eval_patch_batch_size: int | None = 512,
+        seed: int | None = None,
     ) -> None:
         super().__init__()
         # Only plain values are saved, so checkpoints load with torch.load(weights_only=True);
@@ -101,6 +106,8 @@ class IQAModule(pl.LightningModule):
         self.test_evaluations: dict[str, Evaluation] = {}  # full results, fit parameters included
         self._test_outputs: list[list[tuple[torch.Tensor, ...]]] = []
         self.run_config: dict | None = None
+        self.run_overrides: list[str] = []  # the command line's overrides (resuming reuses them)
+        self.seed = seed
 
     # ------------------------------------------------------------------ set-up
     def setup(self, stage: str) -> None:
@@ -113,15 +120,25 @@ class IQAModule(pl.LightningModule):
         if datamodule is not None and stage == "fit":
             self._check_labels(datamodule)
 
-    def _check_labels(self, datamodule: Any) -> None:
+    def _check_labels(self, datamodule: Any, shown: int = 3) -> None:
+        """Refuse unlabelled training samples in a role with a non-zero loss weight, naming the
+        first ``shown`` of them where their reader listed them (``meta["origin"]``, file:line)."""
         if not self.net.training_needs_labels:  # e.g. DIQA phase one: a label-free loss
             return
         for role, weight in self.role_weights.items():
             records = getattr(datamodule, "records", {}).get(role, {}).get("train", [])
-            if weight > 0 and records and not all(r.labelled for r in records):
+            unlabelled = [r for r in records if not r.labelled]
+            if weight > 0 and unlabelled:
+                origins = [
+                    str((r.meta if isinstance(r.meta, Mapping) else {}).get("origin") or r.dist)
+                    for r in unlabelled[:shown]
+                ]
+                more = f" and {len(unlabelled) - shown} more" if len(unlabelled) > shown else ""
                 raise ConfigError(
                     f"the {role} training set has unlabelled samples but its loss weight is "
-                    f"{weight}; set da.{role}_weight=0 to use it for domain adaptation only"
+                    f"{weight}: {len(unlabelled)} of {len(records)} have no score "
+                    f"({', '.join(origins)}{more}); set da.{role}_weight=0 to use it for domain "
+                    "adaptation only, or give every sample a score"
                 )
 
     # ------------------------------------------------------------------ forward
@@ -226,6 +243,10 @@ class IQAModule(pl.LightningModule):
         terms["loss"] = total
         return terms
 
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        if self.seed is not None:
+            torch.manual_seed(step_seed(self.seed, self.global_step, self.global_rank))
+
     def training_step(self, batch: Mapping[str, Mapping], batch_idx: int) -> torch.Tensor:
         terms = self.compute_losses(batch)
         batch_size = sum(b["score"].shape[0] for b in batch.values())
@@ -316,7 +337,11 @@ class IQAModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ checkpoints
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint[CHECKPOINT_KEY] = {"config": self.run_config, "eval_names": self.eval_names}
+        checkpoint[CHECKPOINT_KEY] = {
+            "config": self.run_config,
+            "eval_names": self.eval_names,
+            "overrides": list(self.run_overrides),
+        }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         saved = checkpoint.get(CHECKPOINT_KEY) or {}

@@ -11,20 +11,37 @@ import logging
 import hydra
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.callbacks import ModelCheckpoint, ProgressBar
 
 from hdr_iqa.callbacks import metrics_by_dataset
 from hdr_iqa.callbacks.wandb import resume_wandb_run
+from hdr_iqa.inference.checkpoint import read_checkpoint
+from hdr_iqa.module import CHECKPOINT_KEY
 from hdr_iqa.utils.config import config_dir
 from hdr_iqa.utils.devices import check_ddp_launch, gpu_slot
 from hdr_iqa.utils.files import atomic_write_text
 from hdr_iqa.utils.report import print_summary
-from hdr_iqa.utils.run import instantiate_group, metric_value, run_task
+from hdr_iqa.utils.resume import command_overrides, resumed_config
+from hdr_iqa.utils.run import instantiate_group, metric_value, run_directory_lock, run_task
 
 log = logging.getLogger(__name__)
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
-    """Fit, then test the best checkpoint; returns every logged metric as a float."""
+    """Fit, then test the best checkpoint; returns every logged metric as a float.
+
+    Resuming (``ckpt_path`` with ``train=true``) reuses the command-line overrides of the run
+    that wrote the checkpoint (:func:`~hdr_iqa.utils.resume.resumed_config`).
+    """
+    with run_directory_lock(cfg.paths.output_dir):
+        if cfg.get("ckpt_path"):  # a missing, empty, LFS-pointer or foreign file: one clear line
+            saved = read_checkpoint(cfg.ckpt_path).get(CHECKPOINT_KEY, {}).get("overrides")
+            if cfg.get("train"):
+                cfg = resumed_config(cfg, saved, "train")
+        return _train(cfg)
+
+
+def _train(cfg: DictConfig) -> dict[str, float]:
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
     output_dir = cfg.paths.output_dir
@@ -32,12 +49,18 @@ def train(cfg: DictConfig) -> dict[str, float]:
     resume_wandb_run(cfg)  # resuming from a checkpoint continues its W&B run
     atomic_write_text(f"{output_dir}/config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     datamodule = hydra.utils.instantiate(cfg.data)
-    model = hydra.utils.instantiate(cfg.model)
+    model = hydra.utils.instantiate(cfg.model, seed=cfg.get("seed"))
     model.run_config = OmegaConf.to_container(cfg, resolve=True)
+    model.run_overrides = command_overrides()
+    callbacks = instantiate_group(cfg.get("callbacks"))
+    if not cfg.trainer.get("enable_progress_bar", True):  # Lightning refuses a bar callback then
+        callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     trainer: pl.Trainer = hydra.utils.instantiate(
         cfg.trainer,
-        callbacks=instantiate_group(cfg.get("callbacks")),
+        callbacks=callbacks,
         logger=instantiate_group(cfg.get("logger")) or False,
+        # no checkpoint callback configured (callbacks.model_checkpoint=null ...): none written
+        enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
     )
     for logger in trainer.loggers:
         logger.log_hyperparams(model.run_config)
@@ -45,17 +68,26 @@ def train(cfg: DictConfig) -> dict[str, float]:
         trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
     if cfg.get("test"):
-        ckpt_path = None
-        if cfg.get("train") and cfg.get("test_ckpt") == "best" and trainer.checkpoint_callback:
-            ckpt_path = trainer.checkpoint_callback.best_model_path or None
-        if ckpt_path is None and not cfg.get("train"):
-            ckpt_path = cfg.get("ckpt_path")
+        ckpt_path = tested_checkpoint(cfg, trainer)
         log.info("testing checkpoint: %s", ckpt_path or "current weights")
         title = f"Test metrics ({cfg.task_name})"
         metrics.update(
             run_test_and_report(trainer, model, datamodule, output_dir, title, ckpt_path)
         )
     return metrics
+
+
+def tested_checkpoint(cfg: DictConfig, trainer: pl.Trainer) -> str | None:
+    """The checkpoint the test stage loads: ``ckpt_path`` when only testing; after fitting, the
+    best epoch by the monitored metric (``test_ckpt=best``, when validation ran), else None (the
+    weights at the end of training)."""
+    if not cfg.get("train"):
+        return cfg.get("ckpt_path")
+    if cfg.get("test_ckpt") != "best":
+        return None
+    monitored = [c for c in trainer.checkpoint_callbacks if getattr(c, "monitor", None)]
+    best = [c.best_model_path for c in monitored if c.best_model_path]
+    return best[0] if best else None
 
 
 def run_test_and_report(

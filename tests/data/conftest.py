@@ -8,6 +8,12 @@ TINY_MODEL = ["~model.net", "+model.net={_target_:tests.data.tiny_model.TinyIQA}
 """Overrides that swap PieAPP for a ~200-parameter model: data tests train in a second."""
 
 
+@pytest.fixture(autouse=True)
+def _verification_cache(monkeypatch, tmp_path_factory) -> None:
+    """data.verify remembers checked files under $XDG_CACHE_HOME: not the home directory."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg_cache"))
+
+
 @pytest.fixture(scope="session")
 def datasets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Tiny copies of every dataset in their published layouts (read-only for the tests)."""

@@ -164,8 +164,15 @@ def test_size_mismatch_names_both_files(make_cfg, tmp_path):
 
     make_kadid(tmp_path / "kadid10k", refs=3, types=1, levels=1)
     write_image(tmp_path / "kadid10k/images/I02_01_01.png", sdr_image(0, 48, 80))
-    dm = build(make_cfg("data=kadid", f"data.source.root={tmp_path / 'kadid10k'}",
-                        "data.train_only=[source]"))  # fmt: skip
+    overrides = ("data=kadid", f"data.source.root={tmp_path / 'kadid10k'}",
+                 "data.train_only=[source]")  # fmt: skip
+    with pytest.raises(
+        DataError,
+        match=r"I02_01_01\.png: 80x48 pixels, but its reference .*I02\.png is 80x64 \(listed in "
+        r".*dmos\.csv:3\)",
+    ):
+        build(make_cfg(*overrides))  # found at set-up by data.verify
+    dm = build(make_cfg(*overrides, "data.verify=false"))  # else when the pair is loaded
     dataset = dm._dataset("source", "train")
     index = next(i for i, r in enumerate(dataset.records) if "I02_01" in r.dist)
     with pytest.raises(DataError, match=r"I02\.png is 80x64, .*I02_01_01\.png is 80x48"):

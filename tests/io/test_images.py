@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import cv2
@@ -6,6 +7,7 @@ import pytest
 
 from hdr_iqa.errors import DataError, MissingFileError
 from hdr_iqa.io import (
+    NegativeLuminanceWarning,
     RelativeLuminanceWarning,
     describe_image,
     image_encoding,
@@ -149,7 +151,11 @@ def test_nan_and_negative_luminance_are_rejected(tmp_path, suffix):
         write_exr(tmp_path / "m.exr", bad)
     with pytest.raises(DataError, match=rf"n\.{suffix}: luminance contains 1 NaN"):
         read_image(tmp_path / f"n.{suffix}")
-    with pytest.raises(DataError, match=rf"m\.{suffix}: luminance contains negative .*-2\.5"):
+    with pytest.raises(
+        DataError,
+        match=rf"m\.{suffix}: luminance contains 1 negative values \(min -2\.5 cd/m\^2; only "
+        r"values down to -0\.397, i\.e\. -max\(0\.005, 0\.0001 x peak 3967\)",
+    ):
         read_image(tmp_path / f"m.{suffix}")
 
 
@@ -161,3 +167,84 @@ def test_writes_refuse_what_the_format_cannot_hold(tmp_path):
     with pytest.raises(DataError, match=r"a\.pfm: HDR images are written from float"):
         write_image(tmp_path / "a.pfm", PIXELS)
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+@pytest.mark.parametrize("suffix", ["png", "jpg", "bmp", "tif", "exr", "hdr", "pfm"])
+def test_empty_files_are_named_not_an_opencv_assertion(tmp_path, suffix):
+    (tmp_path / f"empty.{suffix}").write_bytes(b"")
+    with pytest.raises(DataError, match=rf"empty\.{suffix}: empty file \(0 bytes\)"):
+        read_image(tmp_path / f"empty.{suffix}")
+
+
+def test_files_of_another_format_than_their_suffix(tmp_path):
+    jpeg = write_image(tmp_path / "a.jpg", PIXELS).read_bytes()
+    exr = write_image(tmp_path / "a.exr", LUMINANCE).read_bytes()
+    (tmp_path / "photo.png").write_bytes(jpeg)  # would decode, but as the wrong kind
+    (tmp_path / "scene.png").write_bytes(exr)  # cd/m^2 read as display values
+    (tmp_path / "scene.exr").write_bytes(write_image(tmp_path / "a.png", PIXELS).read_bytes())
+    (tmp_path / "junk.bmp").write_bytes(b"<html>not found</html>")
+    cases = {
+        "photo.png": "holds JPEG data, but its suffix '.png' says PNG; rename it to .jpeg or .jpg",
+        "scene.png": "holds OpenEXR data, but its suffix '.png' says PNG; rename it to .exr",
+        "scene.exr": "holds PNG data, but its suffix '.exr' says OpenEXR; rename it to .png",
+        "junk.bmp": "not a BMP file (it starts with b'<html>no'",
+    }
+    for name, message in cases.items():
+        with pytest.raises(DataError, match=re.escape(f"{tmp_path / name}: {message}")):
+            read_image(tmp_path / name)
+
+
+def test_decoder_exceptions_become_data_errors(tmp_path, monkeypatch):
+    def broken(data, flags):
+        raise cv2.error("OpenCV(5.0.0) (-215:Assertion failed) in imdecode_")
+
+    path = write_image(tmp_path / "a.png", PIXELS)
+    monkeypatch.setattr(cv2, "imdecode", broken)
+    with pytest.raises(DataError, match=rf"{re.escape(str(path))}: cannot decode image \(OpenCV"):
+        read_image(path)
+
+
+def test_tiny_negative_luminance_is_clamped_with_one_warning_per_file(tmp_path, monkeypatch):
+    from hdr_iqa.io import luminance
+    from hdr_iqa.io.exr import write_exr
+
+    monkeypatch.setattr(luminance, "_warned_negative", set())  # earlier tests' files
+
+    noisy = LUMINANCE.copy()
+    noisy[0, 0, 0], noisy[1, 1, 1] = -2.1e-5, -0.3  # 0.3 < 1e-4 x peak 3967
+    write_exr(tmp_path / "t.exr", noisy)
+    with pytest.warns(NegativeLuminanceWarning, match=r"t\.exr: 2 tiny negative .*min -0\.3 "):
+        pixels = read_image(tmp_path / "t.exr")
+    assert pixels.min() == 0.0 and pixels[0, 0, 0] == 0.0 and pixels[1, 1, 1] == 0.0
+    np.testing.assert_array_equal(pixels[2:], LUMINANCE[2:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_image(tmp_path / "t.exr")  # once per file
+    dark = np.full((4, 4, 3), 0.01, np.float32)
+    dark[0, 0] = -0.004  # below 1e-4 x peak, but within PU21's 0.005 cd/m^2 floor
+    write_exr(tmp_path / "dark.exr", dark)
+    with pytest.warns(NegativeLuminanceWarning):
+        assert read_image(tmp_path / "dark.exr", warn_relative=False).min() == 0.0
+    dark[0, 0] = -0.006
+    write_exr(tmp_path / "dark.exr", dark)
+    with pytest.raises(DataError, match=r"dark\.exr: luminance contains 3 negative .*-0\.006"):
+        read_image(tmp_path / "dark.exr")
+    for i in range(6):  # a dataset of such files: five warnings, the fifth says so, then none
+        write_exr(tmp_path / f"n{i}.exr", noisy)
+    with pytest.warns(NegativeLuminanceWarning) as caught:
+        for i in range(6):
+            read_image(tmp_path / f"n{i}.exr")
+    assert len(caught) == 3  # t.exr and dark.exr were the first two
+    assert "further files with tiny negative values are clamped without" in str(caught[-1].message)
+
+
+def test_all_black_hdr_image_is_refused(tmp_path):
+    from hdr_iqa.io.exr import write_exr
+
+    write_exr(tmp_path / "black.exr", np.zeros((4, 4, 3), np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not a RelativeLuminanceWarning dividing by 0
+        with pytest.raises(
+            DataError, match=r"black\.exr: no pixel is above 0 cd/m\^2 \(an all-black image\)"
+        ):
+            read_image(tmp_path / "black.exr")

@@ -1,5 +1,7 @@
 """Write a run's results into its output directory (atomically, rank zero only).
 
+The results set replaces ``results/`` as a whole once every file is written.
+
 <output_dir>/splits.json                  content ids per dataset and split
 <output_dir>/results/metrics.json|csv     test metrics per dataset (evaluation protocol:
                                           raw and logistic-fitted, fit parameters in the JSON)
@@ -15,11 +17,13 @@ import logging
 from pathlib import Path
 
 import pytorch_lightning as pl
+import torch
 from pytorch_lightning.utilities import rank_zero_only
 
 from hdr_iqa.data.records import QUALITY_DIRECTION
+from hdr_iqa.errors import EvaluationError
 from hdr_iqa.metrics import METRIC_NAMES
-from hdr_iqa.utils.files import atomic_write_text
+from hdr_iqa.utils.files import atomic_directory, atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,13 @@ def _cell(value: object) -> object:
 
 
 class ResultsWriter(pl.Callback):
-    """Save splits at set-up and test metrics + per-pair predictions after testing."""
+    """Save splits at set-up and test metrics + per-pair predictions after testing.
+
+    The results set (``metrics.json``, ``metrics.csv``, ``predictions_<dataset>.csv``) replaces
+    ``results/`` as a whole (:func:`~hdr_iqa.utils.files.atomic_directory`): a failed write
+    leaves the previous set. A test set without a single valid (finite) prediction is an
+    :class:`~hdr_iqa.errors.EvaluationError`, not a result with ``n: 0``.
+    """
 
     def __init__(self, output_dir: str | Path) -> None:
         super().__init__()
@@ -61,34 +71,69 @@ class ResultsWriter(pl.Callback):
 
     @rank_zero_only
     def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        files = results_files(trainer, pl_module)
         results = self.output_dir / "results"
-        metrics = metrics_by_dataset(trainer.callback_metrics)
-        predictions = getattr(pl_module, "test_predictions", {})
-        records = trainer.datamodule.eval_records("test") if trainer.datamodule else {}
-        evaluations = getattr(pl_module, "test_evaluations", {})
-        for name, values in metrics.items():
-            if name in evaluations:  # the full protocol result: fit method and parameters too
-                values.update(evaluations[name].to_dict())
-            values.setdefault("n", len(predictions.get(name, {}).get("index", [])))
-        payload = {"quality_direction": QUALITY_DIRECTION, "test": metrics}
-        atomic_write_text(results / "metrics.json", json.dumps(payload, indent=2) + "\n")
-        columns = [*METRIC_NAMES, "n", "fit"]
-        rows = [[name, *(_cell(m.get(k)) for k in columns)] for name, m in metrics.items()]
-        atomic_write_text(results / "metrics.csv", _csv_text(["dataset", *columns], rows))
-        for name, pred in predictions.items():
-            recs = records.get(name, [])
-            rows = []
-            for index, prediction, target in zip(
-                pred["index"].tolist(),
-                pred["prediction"].tolist(),
-                pred["target"].tolist(),
-                strict=True,
-            ):
-                record = recs[index] if index < len(recs) else None
-                rows.append([
-                    record.ref if record else "", record.dist if record else "",
-                    record.content if record else "", target, prediction,
-                ])  # fmt: skip
-            header = ["ref", "dist", "content", "target", "prediction"]
-            atomic_write_text(results / f"predictions_{name}.csv", _csv_text(header, rows))
+        with atomic_directory(results) as tmp:
+            for name, text in files.items():
+                atomic_write_text(tmp / name, text)
         log.info("test results written to %s", results)
+
+
+def results_files(trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, str]:
+    """``{file name: text}`` of the results set of the test that just ended.
+
+    Raises:
+        EvaluationError: a tested dataset has no valid prediction (none tested, or none finite).
+    """
+    metrics = metrics_by_dataset(trainer.callback_metrics)
+    predictions = getattr(pl_module, "test_predictions", {})
+    records = trainer.datamodule.eval_records("test") if trainer.datamodule else {}
+    evaluations = getattr(pl_module, "test_evaluations", {})
+    for name in [*records, *(n for n in metrics if n not in records)]:
+        values = metrics.setdefault(name, {})
+        if name in evaluations:  # the full protocol result: fit method and parameters too
+            values.update(evaluations[name].to_dict())
+        values.setdefault("n", len(predictions.get(name, {}).get("index", [])))
+        if not values["n"]:
+            raise EvaluationError(_no_result_message(name, predictions.get(name)))
+    payload = {"quality_direction": QUALITY_DIRECTION, "test": metrics}
+    columns = [*METRIC_NAMES, "n", "fit"]
+    rows = [[name, *(_cell(m.get(k)) for k in columns)] for name, m in metrics.items()]
+    files = {
+        "metrics.json": json.dumps(payload, indent=2) + "\n",
+        "metrics.csv": _csv_text(["dataset", *columns], rows),
+    }
+    header = ["ref", "dist", "content", "target", "prediction"]
+    for name, pred in predictions.items():
+        recs = records.get(name, [])
+        rows = []
+        for index, prediction, target in zip(
+            pred["index"].tolist(), pred["prediction"].tolist(), pred["target"].tolist(),
+            strict=True,
+        ):  # fmt: skip
+            record = recs[index] if index < len(recs) else None
+            rows.append([
+                record.ref if record else "", record.dist if record else "",
+                record.content if record else "", target, prediction,
+            ])  # fmt: skip
+        files[f"predictions_{name}.csv"] = _csv_text(header, rows)
+    return files
+
+
+def _no_result_message(name: str, pred: dict | None) -> str:
+    if pred is None or not len(pred["index"]):
+        return (
+            f"test set of dataset {name!r}: no sample was tested (check trainer.limit_test_batches "
+            "and the test split); no results written"
+        )
+    total = len(pred["index"])
+    bad = int((~torch.isfinite(pred["prediction"])).sum())
+    if bad:
+        return (
+            f"test set of dataset {name!r}: {bad} of its {total} predictions are NaN or infinite "
+            "and none is valid (a diverged model?); no results written"
+        )
+    return (
+        f"test set of dataset {name!r}: none of its {total} samples has a finite target and "
+        "prediction; no results written"
+    )

@@ -14,22 +14,30 @@ dataset is training data, e.g. KADID-10k as a DA source), ``split: official`` (t
 published split), ``fold`` (k-fold: test = fold k, val = fold k+1 mod K), else the ``split``
 ratios. Pairwise records (PieAPP training data) get a
 :class:`~hdr_iqa.data.pairwise.PairwiseDataset`.
+
+Training order and patch draws are functions of (seed, epoch, position)
+(:mod:`hdr_iqa.data.sampling`); every checkpoint stores the position reached, ``(epoch, batches
+done)`` (:meth:`IQADataModule.state_dict`), so a resumed run, even from a mid-epoch checkpoint,
+trains on exactly the batches an uninterrupted run would. The data module shards the training
+and evaluation sets over DDP ranks itself (``trainer.use_distributed_sampler=false``).
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 from pytorch_lightning.utilities import CombinedLoader
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from hdr_iqa.data.pair_dataset import PairDataset
 from hdr_iqa.data.pairwise import PairwiseDataset, PairwiseRecord
 from hdr_iqa.data.records import PairRecord, PairSource
+from hdr_iqa.data.sampling import EpochSampler
 from hdr_iqa.data.splits import (
     SPLIT_NAMES,
     kfold_assign,
@@ -38,10 +46,14 @@ from hdr_iqa.data.splits import (
     save_splits,
     split_contents,
 )
+from hdr_iqa.data.verify import verify_records
 from hdr_iqa.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
 ROLES = ("source", "target")
+# the training loaders resume mid-epoch exactly (the position travels in the data module's
+# state, see state_dict), which Lightning cannot see from the loaders themselves
+warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before")
 
 
 class IQADataModule(pl.LightningDataModule):
@@ -70,6 +82,9 @@ class IQADataModule(pl.LightningDataModule):
         train_only: roles whose whole dataset is training data (no val/test), e.g.
             ``[source]`` for the paper's full-KADID DA source.
         test_datasets: extra datasets ``{name: dataset}`` tested whole (no training/val).
+        verify: check every listed image at set-up (decodes, valid values, pair sizes):
+            ``"auto"`` (small or decoded-cached datasets), True or False
+            (:mod:`hdr_iqa.data.verify`).
     """
 
     def __init__(
@@ -93,6 +108,7 @@ class IQADataModule(pl.LightningDataModule):
         split_file: str | Path | None = None,
         train_only: Sequence[str] = (),
         test_datasets: Mapping[str, PairSource] | Sequence[PairSource] | None = None,
+        verify: bool | str = "auto",
     ) -> None:
         super().__init__()
         self.sources = {role: s for role, s in zip(ROLES, (source, target), strict=True) if s}
@@ -132,8 +148,35 @@ class IQADataModule(pl.LightningDataModule):
         self.persistent_workers = persistent_workers and num_workers > 0
         self.flips = flips
         self.decoded_cache = str(decoded_cache) if decoded_cache else None
+        self.verify = verify
         self.records: dict[str, dict[str, list[PairRecord]]] = {}
         self.splits: dict[str, dict[str, list[str]]] = {}
+        self._resume_position: tuple[int, int] | None = None
+
+    # ------------------------------------------------------------------ resume position
+    def state_dict(self) -> dict[str, Any]:
+        """The training position saved in checkpoints: the epoch to continue and the batches
+        of it already trained on (``(e + 1, 0)`` once epoch e is complete)."""
+        trainer = self._trainer_or_none()
+        if trainer is None or trainer.state.fn != "fit":
+            return {}
+        epoch = trainer.current_epoch
+        done = trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        if done >= trainer.num_training_batches:
+            epoch, done = epoch + 1, 0
+        return {"train_position": {"epoch": int(epoch), "batches": int(done)}}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Continue from a checkpoint's training position (applied to the next train loader)."""
+        position = state_dict.get("train_position")
+        if position:
+            self._resume_position = (int(position["epoch"]), int(position["batches"]))
+
+    def _trainer_or_none(self) -> pl.Trainer | None:
+        try:
+            return self.trainer
+        except RuntimeError:  # not attached
+            return None
 
     # ------------------------------------------------------------------ set-up
     def prepare_data(self) -> None:
@@ -158,6 +201,10 @@ class IQADataModule(pl.LightningDataModule):
             self.records[role] = by_split
             sizes = {k: len(v) for k, v in by_split.items()}
             log.info("dataset %s (%s): %s pairs per split", source.name, role, sizes)
+        verify_records(
+            {role: (self._source(role), by_split) for role, by_split in self.records.items()},
+            self.verify, self.num_workers, self.decoded_cache, self.patch_size,
+        )  # fmt: skip
 
     def _partition(self, role: str, source: PairSource, records: list) -> dict[str, list[str]]:
         """Content ids per split for one role (see the module docstring for the order)."""
@@ -222,11 +269,23 @@ class IQADataModule(pl.LightningDataModule):
         return self.records.get(role, {}).get(split, [])
 
     # ------------------------------------------------------------------ loaders
-    def _loader(self, dataset: PairDataset, batch_size: int, shuffle: bool) -> DataLoader:
+    def _ranks(self) -> tuple[int, int]:
+        """(world size, rank) of the attached trainer, (1, 0) without one."""
+        trainer = self._trainer_or_none()
+        if trainer is None:
+            return 1, 0
+        if trainer.world_size > 1 and trainer._accelerator_connector.use_distributed_sampler:
+            raise ConfigError(
+                "the data module shards the data over DDP ranks itself: set "
+                "trainer.use_distributed_sampler=false (conf/trainer/default.yaml does)"
+            )
+        return trainer.world_size, trainer.global_rank
+
+    def _loader(self, dataset: PairDataset, batch_size: int, sampler: Sampler | None) -> DataLoader:
         return DataLoader(
             dataset,
             batch_size=batch_size,
-            shuffle=shuffle,
+            sampler=sampler,
             drop_last=False,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
@@ -259,9 +318,20 @@ class IQADataModule(pl.LightningDataModule):
         if not roles:
             raise DataError("the training split is empty for every dataset")
         # batch_size is global: under DDP each of the world_size ranks loads its share
-        world_size = self.trainer.world_size if self.trainer is not None else 1
+        world_size, rank = self._ranks()
         per_role = max(self.batch_size // (len(roles) * world_size), 1)
-        loaders = {r: self._loader(self._dataset(r, "train"), per_role, True) for r in roles}
+        loaders = {}
+        for role in roles:
+            dataset = self._dataset(role, "train")
+            sampler = EpochSampler(
+                len(dataset), self.seed, ROLES.index(role), world_size, rank, per_role
+            )
+            if self._resume_position is not None:
+                sampler.resume_at(*self._resume_position)
+            loaders[role] = self._loader(dataset, per_role, sampler)
+        if self._resume_position is not None:
+            log.info("resuming training at epoch %d after %d batches", *self._resume_position)
+            self._resume_position = None
         if len(loaders) == 1:
             return CombinedLoader(loaders, mode="max_size_cycle")
         # Epoch = one pass over the target; the source restarts each epoch and cycles if short.
@@ -277,7 +347,14 @@ class IQADataModule(pl.LightningDataModule):
                     f"the {split} split of dataset {self._source(role).name!r} is empty; "
                     f"adjust data.split (now {self.split_ratios or 'official'}) or data.fold"
                 )
-            loaders.append(self._loader(self._dataset(role, split), self.eval_batch_size, False))
+            dataset = self._dataset(role, split)
+            world_size, rank = self._ranks()
+            sampler = (
+                DistributedSampler(dataset, world_size, rank, shuffle=False)
+                if world_size > 1
+                else None
+            )
+            loaders.append(self._loader(dataset, self.eval_batch_size, sampler))
         return loaders
 
     def val_dataloader(self) -> list[DataLoader]:

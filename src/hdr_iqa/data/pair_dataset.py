@@ -11,6 +11,7 @@ from torch.utils.data import Dataset
 from hdr_iqa.data.image_cache import ImageCache
 from hdr_iqa.data.patches import extract_patches, patch_centres, sample_positions
 from hdr_iqa.data.records import PairRecord
+from hdr_iqa.data.sampling import SeededIndex, sample_generator
 from hdr_iqa.errors import DataError
 from hdr_iqa.io import container_values
 
@@ -33,8 +34,10 @@ class PairDataset(Dataset):
         records: the pairs.
         patch_size: patch side P in pixels.
         num_patches: patches N per image.
-        train: random positions and flips from the worker's RNG; otherwise positions are drawn
-            from a generator seeded by (seed, image size, repeat), so evaluation is reproducible.
+        train: random positions and flips; drawn from the sample seed when the key is an
+            ``(index, sample_seed)`` pair (:class:`~hdr_iqa.data.sampling.EpochSampler`), else
+            from the global RNG. Otherwise positions are drawn from a generator seeded by
+            (seed, image size, repeat), so evaluation is reproducible.
         repeats: independent patch draws R per sample (test-time ensembling).
         seed: base seed of evaluation draws.
         flips: random horizontal/vertical flips (training only), identical for ref and dist.
@@ -117,13 +120,17 @@ class PairDataset(Dataset):
             patches = patches * record.pixel_scale
         return patches
 
-    def __getitem__(self, index: int) -> dict:
+    def __getitem__(self, key: int | SeededIndex) -> dict:
+        index, sample_seed = key if isinstance(key, tuple) else (key, None)
         record = self.records[index]
         images = self._load_images(record)
         height, width = images[0].shape[:2]
+        train_generator = None if sample_seed is None else sample_generator(sample_seed)
         draws = []  # (tops, lefts) of the R draws
         for repeat in range(self.repeats):
-            generator = None if self.train else eval_generator(self.seed, height, width, repeat)
+            generator = (
+                train_generator if self.train else eval_generator(self.seed, height, width, repeat)
+            )
             try:
                 draws.append(
                     sample_positions(height, width, self.num_patches, self.patch_size, generator)
@@ -131,8 +138,8 @@ class PairDataset(Dataset):
             except ValueError as error:
                 raise DataError(f"{record.dist}: {error}") from error
         tops, lefts = (torch.cat(x) for x in zip(*draws, strict=True))  # (R*N,)
-        flip_cols = self.flips and bool(torch.rand(()) < 0.5)
-        flip_rows = self.flips and bool(torch.rand(()) < 0.5)
+        flip_cols = self.flips and bool(torch.rand((), generator=train_generator) < 0.5)
+        flip_rows = self.flips and bool(torch.rand((), generator=train_generator) < 0.5)
         cut = extract_patches(images, tops, lefts, self.patch_size, flip_rows, flip_cols)
         stacked = self._to_output(cut, record).unflatten(1, (self.repeats, self.num_patches))
         pos = patch_centres(tops, lefts, height, width, self.patch_size)  # (R*N, 2) (row, col)

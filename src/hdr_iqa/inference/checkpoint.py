@@ -16,6 +16,7 @@ import torch
 
 from hdr_iqa.errors import ConfigError, MissingFileError, WeightsError
 from hdr_iqa.module import CHECKPOINT_KEY, IQAModule
+from hdr_iqa.utils.weights import check_weights_content, load_failure
 
 INIT_FILE_SUFFIX = "weights"
 """``model.net`` keys ending in this name initialisation files (e.g. PieAPP's ``vgg16_weights``);
@@ -30,16 +31,20 @@ def read_checkpoint(path: str | Path, key: str = "ckpt_path") -> dict[str, Any]:
         key: the setting that named the file (quoted in errors).
     Returns:
         the checkpoint dict, with ``state_dict`` and ``hdr_iqa.config``.
+    Raises:
+        MissingFileError: no such file.
+        WeightsError: the file is empty, a Git LFS pointer, truncated, not a PyTorch file, or
+            not a checkpoint of ``hdr_iqa.train`` (the message says which).
     """
     path = Path(path).expanduser()
     if not path.is_file():
         raise MissingFileError(f"{key}: checkpoint not found: {path}")
+    check_weights_content(path, key)
     try:
         checkpoint = _load(path)
     except Exception as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise WeightsError(
-            f"{key}: cannot read {path} as a PyTorch checkpoint ({reason})"
+            f"{key}: cannot read {path} as a PyTorch checkpoint: {load_failure(error)}"
         ) from None
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("state_dict"), dict):
         found = (

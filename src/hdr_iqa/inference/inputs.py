@@ -11,10 +11,16 @@ Units and layouts accepted for one image:
 ``display`` is a preset name from ``conf/display/`` (e.g. ``"sdr_100"``, ``"hdr_5000"``), a
 :class:`DisplayModel`, ``"absolute"`` for luminance data, or None: display-encoded inputs are then
 shown on the checkpoint's training display, HDR files are read as absolute luminance.
+
+Values are checked as files are (:func:`check_values`): NaN or infinite values are refused;
+display-encoded floats must lie in [0, 1]; luminance must be non-negative (tiny negative values
+are clamped, as in :func:`hdr_iqa.io.clean_luminance`) and not all zero. Errors name the
+argument (``ref``/``dist``) and what was found.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 from collections.abc import Mapping
@@ -26,7 +32,12 @@ import numpy as np
 import torch
 
 from hdr_iqa.errors import ConfigError, DataError
-from hdr_iqa.io import check_luminance, container_values, image_encoding, read_image
+from hdr_iqa.io import (
+    clean_luminance,
+    container_values,
+    image_encoding,
+    read_image,
+)
 from hdr_iqa.photometry import DisplayModel
 from hdr_iqa.utils.config import config_dir
 
@@ -80,6 +91,9 @@ def load_image(image: ImageLike, role: str = "image") -> Image:
     if array.dtype != np.uint8 and not np.issubdtype(array.dtype, np.floating):
         raise DataError(f"{name}: expected uint8 or floating-point pixels, got {array.dtype}")
     dtype = np.uint8 if array.dtype == np.uint8 else np.float32
+    if dtype == np.float32 and not np.isfinite(array).all():
+        bad = int((~np.isfinite(array)).sum())
+        raise DataError(f"{name}: {bad} NaN or infinite values; pixels must be finite numbers")
     pixels = np.ascontiguousarray(array, dtype=dtype)
     if not pixels.flags.writeable:  # a broadcast view, or the caller's read-only array
         pixels = pixels.copy()
@@ -113,22 +127,12 @@ def resolve_display(
         if default is None:
             raise ConfigError(f"{names}: display-encoded input needs a display (e.g. sdr_100)")
         return default
-    if chosen.absolute:
-        if encoding == "display":
-            raise ConfigError(
-                f"{names}: display-encoded (SDR) input given with display={ABSOLUTE!r} (HDR, "
-                "cd/m^2); give the display it is shown on (e.g. display=sdr_100), or pass HDR "
-                "files in absolute luminance"
-            )
-        for image in images:
-            check_luminance(image.pixels.numpy(), image.name)
-        return chosen
-    for image in images:
-        if image.pixels.is_floating_point() and float(image.pixels.max()) > 1.0 + 1e-6:
-            raise DataError(
-                f"{image.name}: display-encoded float values must be in [0, 1], found up to "
-                f"{float(image.pixels.max()):.4g}; for luminance in cd/m^2 use display={ABSOLUTE!r}"
-            )
+    if chosen.absolute and encoding == "display":
+        raise ConfigError(
+            f"{names}: display-encoded (SDR) input given with display={ABSOLUTE!r} (HDR, "
+            "cd/m^2); give the display it is shown on (e.g. display=sdr_100), or pass HDR "
+            "files in absolute luminance"
+        )
     return chosen
 
 
@@ -137,6 +141,40 @@ def container_pixels(image: Image, display: DisplayModel) -> torch.Tensor:
     if image.encoding != "display" or not display.bits or not image.pixels.is_floating_point():
         return image.pixels
     return torch.from_numpy(container_values(image.pixels.numpy(), display.bits, image.name))
+
+
+DISPLAY_TOLERANCE = 1e-6
+"""Display-encoded floats may stray this far outside [0, 1] (rounding)."""
+
+
+def check_values(images: list[Image], display: DisplayModel) -> list[Image]:
+    """``images`` with their values checked for ``display`` (from :func:`resolve_display`).
+
+    Float arrays shown on a display must be in [0, 1]; arrays in cd/m^2 (``display.absolute``)
+    go through :func:`~hdr_iqa.io.clean_luminance` (tiny negatives clamped, a copy then
+    replaces the pixels; the caller's array is never changed). Files were checked when read.
+    """
+    checked = []
+    for image in images:
+        pixels = image.pixels
+        if image.encoding is None and display.absolute:
+            values = pixels.numpy()
+            cleaned = clean_luminance(values, image.name)
+            if cleaned is not values:
+                image = dataclasses.replace(image, pixels=torch.from_numpy(cleaned))
+        elif image.encoding is None:
+            low, high = float(pixels.min()), float(pixels.max())
+            if low < -DISPLAY_TOLERANCE or high > 1.0 + DISPLAY_TOLERANCE:
+                below, above = int((pixels < 0).sum()), int((pixels > 1).sum())
+                raise DataError(
+                    f"{image.name}: display-encoded float values must be in [0, 1], found "
+                    + (f"up to {high:.4g} ({above} above 1)" if above else "")
+                    + (", " if above and below else "")
+                    + (f"down to {low:.4g} ({below} below 0)" if below else "")
+                    + f"; for luminance in cd/m^2 use display={ABSOLUTE!r}"
+                )
+        checked.append(image)
+    return checked
 
 
 def as_display(display: DisplayLike) -> DisplayModel | None:

@@ -11,19 +11,27 @@ from hdr_iqa.io.images import (
     write_image,
 )
 from hdr_iqa.io.luminance import (
+    NEGATIVE_FLOOR,
+    NEGATIVE_FRACTION,
     RELATIVE_PEAK,
+    NegativeLuminanceWarning,
     RelativeLuminanceWarning,
     check_luminance,
+    clean_luminance,
     looks_relative,
 )
 
 __all__ = [
     "DISPLAY_SUFFIXES",
     "LUMINANCE_SUFFIXES",
+    "NEGATIVE_FLOOR",
+    "NEGATIVE_FRACTION",
     "RELATIVE_PEAK",
     "ImageInfo",
+    "NegativeLuminanceWarning",
     "RelativeLuminanceWarning",
     "check_luminance",
+    "clean_luminance",
     "container_values",
     "describe_image",
     "image_encoding",

@@ -9,11 +9,14 @@ Radiance RGBE              ``.hdr``             float32 cd/m^2 (stored values / 
 Portable Float Map         ``.pfm``             float32 cd/m^2
 =========================  ===================  ======================================
 
-Always (H, W, 3) RGB: grey is replicated, alpha dropped. HDR files with NaN, infinite or negative
-values are rejected; one whose peak is at most 2 cd/m^2 gets a
+Always (H, W, 3) RGB: grey is replicated, alpha dropped. An empty file, or one whose bytes are
+of another format than its suffix says, is refused before decoding. HDR files with NaN, infinite
+or (beyond a tiny tolerance, clamped) negative values, or no positive value, are rejected
+(:func:`~hdr_iqa.io.luminance.clean_luminance`); one whose peak is at most 2 cd/m^2 gets a
 :class:`~hdr_iqa.io.luminance.RelativeLuminanceWarning` saying how to scale it. Every failure
-raises a :mod:`hdr_iqa.errors` type naming the file. :func:`write_image` writes the format the
-suffix names (never a silently different one), atomically.
+raises a :mod:`hdr_iqa.errors` type naming the file, whatever the decoder raised.
+:func:`write_image` writes the format the suffix names (never a silently different one),
+atomically.
 """
 
 from __future__ import annotations
@@ -24,12 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import cv2
 import numpy as np
 
 from hdr_iqa.errors import DataError, MissingFileError
+from hdr_iqa.io.containers import check_container
 from hdr_iqa.io.display_formats import encode_display, read_display
 from hdr_iqa.io.exr import read_exr, write_exr
-from hdr_iqa.io.luminance import check_luminance, looks_relative, warn_if_relative
+from hdr_iqa.io.luminance import (
+    check_luminance,
+    clean_luminance,
+    looks_relative,
+    warn_if_relative,
+)
 from hdr_iqa.io.pfm import encode_pfm, read_pfm
 from hdr_iqa.io.radiance import encode_radiance, read_radiance
 
@@ -62,12 +72,17 @@ def read_image(path: str | Path, warn_relative: bool = True) -> np.ndarray:
     if not path.is_file():
         raise MissingFileError(f"{path}: image file not found")
     try:
+        check_container(path)
         if encoding == "display":
             return _to_rgb(read_display(path), path)
         pixels = _to_rgb(_LUMINANCE_READERS[path.suffix.lower()](path), path)
+    except DataError:
+        raise
     except OSError as error:
         raise DataError(f"{path}: cannot read file ({error})") from error
-    check_luminance(pixels, path)
+    except (cv2.error, ValueError, RuntimeError, MemoryError) as error:  # the decoder's own
+        raise DataError(f"{path}: cannot decode image ({error})") from error
+    pixels = clean_luminance(pixels, path)
     if warn_relative:
         warn_if_relative(pixels, path)
     return pixels

@@ -3,6 +3,10 @@
 * ``${sweep_group:${task_name}}``: ``<task_name>-<sweep directory name>`` inside a Hydra multirun
   (every job of one sweep gets the same W&B group), None in a single run.
 * ``${gpu_count:}``: the number of visible CUDA GPUs, at least 1 (the joblib launcher's n_jobs).
+* ``${resume_dir:${ckpt_path},${train},<new dir>}``: the run directory of the checkpoint being
+  resumed (``<run>/checkpoints/x.ckpt`` -> ``<run>``, when ``<run>/config.yaml`` exists and
+  ``train`` is true), else ``<new dir>``: resuming continues writing into the same run
+  directory, so checkpoints, logs and the best-checkpoint tracking carry on.
 """
 
 from __future__ import annotations
@@ -32,9 +36,20 @@ def gpu_count() -> int:
     return max(torch.cuda.device_count(), 1)
 
 
+def resume_dir(ckpt_path: str | None, train: bool, new_dir: str) -> str:
+    """The run directory a resumed training continues in (``new_dir`` when not resuming)."""
+    if not ckpt_path or not train:
+        return new_dir
+    run_dir = Path(str(ckpt_path)).expanduser().resolve().parent.parent
+    if Path(ckpt_path).parent.name == "checkpoints" and (run_dir / "config.yaml").is_file():
+        return str(run_dir)
+    return new_dir
+
+
 def register_resolvers() -> None:
     """Register this project's resolvers (idempotent)."""
-    for name, function in (("sweep_group", sweep_group), ("gpu_count", gpu_count)):
+    resolvers = (("sweep_group", sweep_group), ("gpu_count", gpu_count), ("resume_dir", resume_dir))
+    for name, function in resolvers:
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import hydra
@@ -115,11 +119,54 @@ def _finish_wandb() -> None:
 
 
 def metric_value(metrics: dict[str, Any], name: str | None) -> float | None:
-    """The value of the metric a sweeper optimises (None when no name is configured)."""
+    """The value of the metric a sweeper optimises (None when no name is configured).
+
+    A metric that was not logged (e.g. ``val/srocc_best`` of a run without validation data, or
+    of ``train=false``) is an error only for a hyper-parameter search, which needs the value;
+    otherwise it is None, with a warning.
+    """
     if not name:
         return None
     if name not in metrics:
-        raise ConfigError(
-            f"optimized_metric {name!r} was not logged; logged metrics: {sorted(metrics)}"
-        )
+        message = f"optimized_metric {name!r} was not logged; logged metrics: {sorted(metrics)}"
+        if _searching():
+            raise ConfigError(message)
+        log.warning("%s (no value returned)", message)
+        return None
     return float(metrics[name])
+
+
+def _searching() -> bool:
+    """True inside a multirun whose sweeper optimises (anything but Hydra's basic sweeper)."""
+    if _mode() != RunMode.MULTIRUN:
+        return False
+    sweeper = str(HydraConfig.get().sweeper.get("_target_", ""))
+    return not sweeper.endswith("BasicSweeper")
+
+
+@contextlib.contextmanager
+def run_directory_lock(run_dir: str | Path) -> Iterator[None]:
+    """Hold ``<run_dir>/.lock`` for the duration (an exclusive ``fcntl`` lock).
+
+    A second run in the same directory (e.g. the same checkpoint resumed twice at once) stops
+    with a :class:`ConfigError` instead of mixing checkpoints. The lock dies with the process,
+    so a killed run leaves nothing to clean up. DDP ranks other than the launching one (which
+    Lightning starts in the same directory) do not take it.
+    """
+    if os.environ.get("LOCAL_RANK", "0") != "0" or os.environ.get("NODE_RANK", "0") != "0":
+        yield
+        return
+    path = Path(run_dir) / ".lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(
+                f"another run is using the run directory {Path(run_dir)} (locked: {path}); "
+                "wait for it to finish or use another directory"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -11,7 +11,9 @@ Layouts read (``weights-compat.md``), all from ``.pth``/``.pt``/``.ckpt`` or ``.
   VTAMIQ's backbone, through timm's own loaders (:func:`load_timm_vit`).
 
 Every load is strict: a file that does not match raises :class:`~hdr_iqa.errors.WeightsError`
-naming the config key, the path, and the missing / unexpected / mis-shaped keys.
+naming the config key, the path, and the missing / unexpected / mis-shaped keys. A file that
+cannot be read is named with the reason (empty, a Git LFS pointer, truncated, pickled objects),
+never with the loaders' advice to load it unsafely (``weights_only=False``).
 """
 
 from __future__ import annotations
@@ -62,16 +64,76 @@ LIGHTNING_NET_PREFIX = "net."
 
 
 # ---------------------------------------------------------------------------- reading files
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
+"""How a Git LFS pointer file (left in place of the real file without ``git lfs pull``) begins."""
+UNSAFE_ADVICE = ("weights_only", "allow_pickle", "trust")
+"""Loaders' advice to load a file unsafely: never repeated in this project's messages."""
+
+
+def check_weights_content(path: Path, key: str) -> None:
+    """Refuse, by name, a file that cannot hold weights: empty, or a Git LFS pointer.
+
+    Raises:
+        WeightsError: naming ``key``, ``path`` and what is wrong.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(len(LFS_POINTER_PREFIX))
+    if not head:
+        raise WeightsError(
+            f"{key}: {path} is empty (0 bytes), not the weights: an interrupted download or "
+            "copy? Fetch or copy it again"
+        )
+    if head == LFS_POINTER_PREFIX:
+        raise WeightsError(f"{key}: {path} is a Git LFS pointer, not the weights: run git lfs pull")
+
+
+def load_failure(error: BaseException) -> str:
+    """Why ``torch.load`` / safetensors / NumPy could not read a file, in a few words.
+
+    Never repeats the loaders' advice to load unsafely (``weights_only=False``,
+    ``allow_pickle=True``): a file that needs it is not a weights file this project reads.
+
+    Example:
+        >>> load_failure(EOFError("Ran out of input"))
+        'the file ends early, it is truncated (an interrupted download or copy?)'
+    """
+    text = str(error)
+    if isinstance(error, EOFError):
+        return "the file ends early, it is truncated (an interrupted download or copy?)"
+    if "central directory" in text or "PytorchStreamReader failed" in text:
+        return "its zip archive is incomplete or corrupt, it is truncated or damaged"
+    if unsafe := re.search(r"Unsupported global: GLOBAL (\S+)", text):
+        return (
+            f"it holds pickled Python objects ({unsafe.group(1)}) besides tensors and plain "
+            "containers, which are not loaded since loading them can run code; save a state "
+            "dict instead, torch.save(model.state_dict(), path)"
+        )
+    if "Weights only load failed" in text or type(error).__name__ == "UnpicklingError":
+        return "it is not a PyTorch file (neither a torch.save zip archive nor a tensor pickle)"
+    if type(error).__name__ == "SafetensorError":
+        return f"it is not a complete safetensors file ({text.rsplit(': ', 1)[-1]})"
+    if "allow_pickle" in text or "pickled" in text:
+        return "it is not an archive of arrays (it holds pickled objects, which are not loaded)"
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    if not line or any(word in line for word in UNSAFE_ADVICE):
+        return type(error).__name__
+    return line
+
+
 def read_weights_file(path: str | Path, key: str) -> Any:
     """The object stored in a ``.pth``/``.pt``/``.ckpt`` (weights only) or ``.safetensors`` file.
 
     Args:
         path: local file.
         key: the configuration key that named the file (quoted in errors).
+    Raises:
+        MissingFileError: no such file.
+        WeightsError: the file is empty, a Git LFS pointer, truncated, or not a weights file.
     """
     path = Path(path).expanduser()
     if not path.is_file():
         raise MissingFileError(f"{key}: weights file not found: {path}")
+    check_weights_content(path, key)
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
@@ -79,7 +141,9 @@ def read_weights_file(path: str | Path, key: str) -> Any:
             return load_file(str(path))
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
-        raise WeightsError(f"{key}: cannot read weights file {path} ({error})") from error
+        raise WeightsError(
+            f"{key}: cannot read weights file {path}: {load_failure(error)}"
+        ) from None
 
 
 def flatten_state_dict(stored: Any) -> dict[str, torch.Tensor]:
@@ -282,12 +346,13 @@ def load_timm_vit(vit: nn.Module, path: str | Path, key: str) -> None:
     path = Path(path).expanduser()
     if not path.is_file():
         raise MissingFileError(f"{key}: ViT weights file not found: {path}")
+    check_weights_content(path, key)
     expected = f"timm ViT weights for a {len(vit.blocks)}-block, {vit.embed_dim}-wide ViT"
     if path.suffix == ".npz":
         try:
             vit.load_pretrained(str(path))
-        except (KeyError, ValueError, RuntimeError) as error:
-            raise WeightsError(f"{key}: {path} is not {expected} ({error})") from None
+        except Exception as error:  # KeyError, ValueError, BadZipFile, ...: not such a file
+            raise WeightsError(f"{key}: {path} is not {expected}: {load_failure(error)}") from None
         return
     from timm.models import load_state_dict as timm_load_state_dict
     from timm.models.vision_transformer import checkpoint_filter_fn
@@ -296,7 +361,9 @@ def load_timm_vit(vit: nn.Module, path: str | Path, key: str) -> None:
         state = timm_load_state_dict(str(path), weights_only=True)
         state = checkpoint_filter_fn(state, vit)
     except Exception as error:
-        raise WeightsError(f"{key}: cannot read {path} as {expected} ({error})") from None
+        raise WeightsError(
+            f"{key}: cannot read {path} as {expected}: {load_failure(error)}"
+        ) from None
     depth = len(vit.blocks)
     extra_blocks = r"^blocks\.(\d+)\."
     unused = [

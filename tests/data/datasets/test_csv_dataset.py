@@ -1,4 +1,6 @@
+import logging
 import math
+import re
 
 import pytest
 
@@ -47,5 +49,48 @@ def test_errors(tmp_path, display):
     with pytest.raises(DataError, match=r"bad\.csv:2: display 'oled' is not 'absolute'"):
         CSVDataset(tmp_path / "bad.csv", display=display).records()
     (tmp_path / "bad.csv").write_text("reference,distorted\na,b\n")
-    with pytest.raises(DataError, match=r"expected a 'dist' column"):
+    with pytest.raises(
+        DataError, match=r"bad\.csv: no column named 'dist' in the header; found \['reference', "
+    ):
         CSVDataset(tmp_path / "bad.csv").records()
+
+
+def test_columns_are_read_by_name_and_duplicates_are_named(tmp_path, display):
+    make_csv(tmp_path)
+    (tmp_path / "moved.csv").write_text(
+        "score,content,dist,ref\n0.2,a,img/r0_d1.png,img/r0.png\n0.4,a,img/r0_d2.png,img/r0.png\n"
+    )
+    first, second = CSVDataset(tmp_path / "moved.csv", display=display).records()
+    assert (first.score, second.score) == (0.2, 0.4) and first.dist.endswith("r0_d1.png")
+    assert first.meta["origin"] == f"{tmp_path / 'moved.csv'}:2"
+    (tmp_path / "twice.csv").write_text(
+        "ref,dist,score\nimg/r0.png,img/r0_d1.png,1\nimg/r0.png,img/r0_d2.png,2\n"
+        "img/r0.png,img/r0_d1.png,3\n"
+    )
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            "twice.csv: 1 rows with the same (ref, dist, display) listed more than once (each "
+            "sample must be listed once): ('img/r0.png', 'img/r0_d1.png', '') on lines 2, 4"
+        ),
+    ):
+        CSVDataset(tmp_path / "twice.csv", display=display).records()
+
+
+def test_unlabelled_rows_are_named_with_their_lines(tmp_path, display, caplog):
+    make_csv(tmp_path)
+    (tmp_path / "gaps.csv").write_text(
+        "ref,dist,score\nimg/r0.png,img/r0_d1.png,0.1\nimg/r0.png,img/r0_d2.png,\n"
+        "img/r1.png,img/r1_d1.png,0.3\nimg/r1.png,img/r1_d2.png,\n"
+    )
+    with caplog.at_level(logging.INFO, logger="hdr_iqa.data.datasets.csv_dataset"):
+        records = CSVDataset(tmp_path / "gaps.csv", display=display).records()
+    unlabelled = [r for r in records if not r.labelled]
+    assert [r.meta["origin"] for r in unlabelled] == [
+        f"{tmp_path / 'gaps.csv'}:3",
+        f"{tmp_path / 'gaps.csv'}:5",
+    ]
+    warning = next(r for r in caplog.records if r.levelno == logging.WARNING)
+    assert warning.getMessage().startswith(
+        f"{tmp_path / 'gaps.csv'}: 2 of 4 rows have an empty score (unlabelled) on lines 3, 5;"
+    )

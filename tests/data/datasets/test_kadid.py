@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from hdr_iqa.data.datasets import KADID10k
@@ -36,4 +38,42 @@ def test_errors_name_the_file(tmp_path, display):
         KADID10k(root, display).records()
     (root / "dmos.csv").write_text("dist_img,ref_img,dmos,var\nI01_01_01.png\n")
     with pytest.raises(DataError, match=r"dmos\.csv:2: expected 3 comma-separated fields, found 1"):
+        KADID10k(root, display).records()
+
+
+def test_score_column_is_found_by_name_not_position(tmp_path, display):
+    root = tmp_path / "kadid10k"
+    raw = make_kadid(root, refs=2, types=1, levels=1)
+    scores = root / "dmos.csv"
+    rows = scores.read_text().splitlines()
+    # columns in another order: still read right
+    moved = ["var,dmos,ref_img,dist_img"] + [",".join(reversed(r.split(","))) for r in rows[1:]]
+    scores.write_text("\n".join(moved) + "\n")
+    records = KADID10k(root, display).records()
+    assert {r.meta["raw_score"] for r in records} == set(raw.values())
+    # no "dmos" column: an error naming the file and the columns found, not "var" read as the score
+    scores.write_text("\n".join(["dist_img,ref_img,mos,var", *rows[1:]]) + "\n")
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"{scores}: no column named 'dmos' in the header; found "
+            "['dist_img', 'ref_img', 'mos', 'var']"
+        ),
+    ):
+        KADID10k(root, display).records()
+
+
+def test_duplicate_rows_are_named_with_their_lines(tmp_path, display):
+    root = tmp_path / "kadid10k"
+    make_kadid(root, refs=2, types=1, levels=1)
+    scores = root / "dmos.csv"
+    rows = scores.read_text().splitlines()
+    scores.write_text("\n".join([*rows, rows[1].upper().replace(".PNG", ".png")]) + "\n")
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"{scores}: 1 distorted images listed more than once (each sample must be listed "
+            "once): 'i01_01_01.png' on lines 2, 4"
+        ),
+    ):
         KADID10k(root, display).records()

@@ -37,3 +37,34 @@ def test_probability_out_of_range(tmp_path, display):
     labels.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"ref_0001_pairwise_labels\.csv:3: .*\[0, 1\], got 1\.7"):
         PieAPP(root, display).records()
+
+
+def test_columns_by_name_and_duplicate_pairs(tmp_path, display):
+    root = tmp_path / "pieapp"
+    make_pieapp(root)
+    labels = root / "labels/train/ref_0001_pairwise_labels.csv"
+    lines = labels.read_text().splitlines()
+    header = lines[0].split(",")
+    renamed = [*header[:4], " probability of preference for A"]  # which column is it?
+    labels.write_text("\n".join([",".join(renamed), *lines[1:]]) + "\n")
+    with pytest.raises(
+        DataError,
+        match=r"ref_0001_pairwise_labels\.csv: expected one column whose name contains "
+        r"'processed', found no column in the header \['ref\. image', ",
+    ):
+        PieAPP(root, display).records()
+    labels.write_text("\n".join([*lines, lines[1]]) + "\n")
+    with pytest.raises(
+        DataError,
+        match=r"ref_0001_pairwise_labels\.csv: 1 pairs \(image A, image B\) listed more than "
+        r"once .*\('distort_0001_blur_inter_0\.png', 'distort_0001_noise_inter_1\.png'\) on "
+        r"lines 2, 5",
+    ):
+        PieAPP(root, display).records()
+    labels.write_text("\n".join(lines) + "\n")
+    scores = root / "labels/test/ref_0005_per_image_score.csv"
+    rows = scores.read_text().splitlines()
+    moved = [",".join(r.split(",")[::-1]) for r in rows]  # score, distorted image, ref.
+    scores.write_text("\n".join(moved) + "\n")
+    per_image = [r for r in PieAPP(root, display).records() if "ref_0005" in r.content]
+    assert sorted(r.score for r in per_image) == [0.5, 1.0, 1.5]

@@ -40,3 +40,17 @@ def test_malformed_score_line(tmp_path, display):
     (root / "mos_with_names.txt").write_bytes(b"5.1 x01_01_1.bmp\r\n")
     with pytest.raises(DataError, match=r"mos_with_names\.txt:1: .*'x01_01_1\.bmp'"):
         TID2013(root, display).records()
+
+
+def test_a_distorted_image_listed_twice_is_named(tmp_path, display):
+    root = tmp_path / "tid2013"
+    make_tid(root, refs=(1, 2), types=1, levels=2)
+    scores = root / "mos_with_names.txt"
+    lines = scores.read_bytes().decode().splitlines()
+    scores.write_text("\n".join([*lines, "5.1 I02_01_2.BMP"]) + "\n")
+    with pytest.raises(
+        DataError,
+        match=r"mos_with_names\.txt: 1 distorted images listed more than once .*"
+        r"'i02_01_2\.bmp' on lines 4, 5",
+    ):
+        TID2013(root, display).records()

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,17 @@ def test_hdr_pixels_are_absolute(tmp_path):
     make_upiq(tmp_path / "upiq")
     record = UPIQ(tmp_path / "upiq", "hdr").records()[0]
     assert np.asarray(read_image(record.ref)).max() > 100  # cd/m^2, not relative
+
+
+def test_a_pair_listed_twice_is_named(tmp_path):
+    root = tmp_path / "upiq"
+    make_upiq(root, levels=1)
+    scores = root / "upiq_subjective_scores.csv"
+    lines = scores.read_text().splitlines()
+    scores.write_text("\n".join([*lines, lines[1]]) + "\n")
+    with pytest.raises(
+        DataError,
+        match=re.escape("1 pairs (reference_file, test_file) listed more than once")
+        + f".*on lines 2, {len(lines) + 1}",
+    ):
+        UPIQ(root, "hdr").records()

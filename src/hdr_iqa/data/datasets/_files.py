@@ -1,7 +1,10 @@
 """Helpers shared by the dataset readers: roots, case-insensitive names, score files.
 
 Every failure raises a :mod:`hdr_iqa.errors` type that names the file (and the line of a score
-file) and says what was expected and what was found.
+file) and says what was expected and what was found. Score files with a header are read by
+column name (:func:`read_table`), never by position, so a file with a renamed, missing or moved
+column is an error rather than another column read as the score; a sample listed twice is an
+error naming both lines (:func:`check_duplicates`).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from hdr_iqa.errors import DataError, MissingFileError
@@ -119,6 +122,77 @@ def column_index(header: list[str], path: Path, *names: str) -> int:
         if name in header:
             return header.index(name)
     raise DataError(f"{path}: expected a column named {names[0]!r} in the header, found {header}")
+
+
+def column_containing(header: list[str], path: Path, phrase: str) -> int:
+    """Position of the one column whose name contains ``phrase`` (lower case), else a DataError.
+
+    For files whose header is prose (PieAPP: "processed probability of preference for A").
+    """
+    found = [i for i, name in enumerate(header) if phrase in " ".join(name.split())]
+    if len(found) != 1:
+        which = "no column" if not found else f"{len(found)} columns"
+        raise DataError(
+            f"{path}: expected one column whose name contains {phrase!r}, found {which} in the "
+            f"header {header}"
+        )
+    return found[0]
+
+
+def read_table(
+    path: Path, columns: Sequence[str], optional: Sequence[str] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, {column: field}) of each data row of a CSV file, by header name.
+
+    ``columns`` must all be in the header (lower case, quotes and spaces stripped), else a
+    DataError names the file, the missing columns and the columns found; ``optional`` ones are
+    read when present. Rows too short for a needed column are an error naming their line.
+    """
+    header = csv_header(path)
+    missing = [name for name in columns if name not in header]
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        raise DataError(
+            f"{path}: no column named {names} in the header; found {header} (columns are read "
+            "by name, not by position)"
+        )
+    index = {name: header.index(name) for name in (*columns, *optional) if name in header}
+    for line, fields in read_csv(path, columns=max(index.values()) + 1):
+        yield line, {name: fields[i] for name, i in index.items()}
+
+
+def check_duplicates(
+    keyed: Iterable[tuple[int | str, Hashable]],
+    path: Path | str,
+    what: str,
+    shown: int = 5,
+    unit: str = "lines",
+) -> None:
+    """A DataError if a key occurs on more than one line: ``keyed`` holds (line, key) pairs,
+    ``what`` names the keys, e.g. ``"distorted images"``; up to ``shown`` duplicates are listed
+    with all their lines (``unit``: what the numbers count, e.g. ``"rows"`` of a sheet)."""
+    lines: dict[Hashable, list[int | str]] = {}
+    for line, key in keyed:
+        lines.setdefault(key, []).append(line)
+    repeated = [(key, where) for key, where in lines.items() if len(where) > 1]
+    if not repeated:
+        return
+    listed = "; ".join(
+        f"{_key_text(key)} on {unit} {', '.join(str(w) for w in where[:shown])}"
+        + (", ..." if len(where) > shown else "")
+        for key, where in repeated[:shown]
+    )
+    more = f"; and {len(repeated) - shown} more" if len(repeated) > shown else ""
+    raise DataError(
+        f"{path}: {len(repeated)} {what} listed more than once (each sample must be listed "
+        f"once): {listed}{more}"
+    )
+
+
+def _key_text(key: Hashable) -> str:
+    if isinstance(key, tuple):
+        return "(" + ", ".join(repr(k) for k in key) + ")"
+    return repr(key)
 
 
 def parse_score(text: str, path: Path | str, line: int | str, what: str = "score") -> float:

@@ -7,10 +7,10 @@ Layout (unchanged download)::
     CSIQ/csiq.DMOS.xlsx   sheet "all_by_image": header row (row 4, columns D-I)
                           image, dst_idx, dst_type, dst_lev, dmos_std, dmos
 
-The header row is found by its names (so a shifted sheet still reads); numeric image names
-such as 1600 are read as text. File names are matched case-insensitively (the archive mixes
-``AWGN``/``BLUR``/``JPEG`` with lower-case tokens). DMOS is on 0-1, higher = worse, used as is.
-Content id: ``csiq/<image>``.
+The header row is found by its names (so a shifted sheet still reads); numeric image names such as
+1600 are read as text; an (image, dst_type, dst_lev) listed twice is an error. File names are
+matched case-insensitively (the archive mixes ``AWGN``/``BLUR``/``JPEG`` with lower-case tokens).
+DMOS is on 0-1, higher = worse, used as is. Content id: ``csiq/<image>``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ import zipfile
 from pathlib import Path
 
 from hdr_iqa.data.datasets._base import FolderDataset
-from hdr_iqa.data.datasets._files import Folder, check_not_empty, parse_score, require_file
+from hdr_iqa.data.datasets._files import (
+    Folder,
+    check_duplicates,
+    check_not_empty,
+    parse_score,
+    require_file,
+)
 from hdr_iqa.data.datasets._scores import SCORE_SCALES
 from hdr_iqa.data.records import PairRecord
 from hdr_iqa.errors import DataError
@@ -99,7 +105,7 @@ class CSIQ(FolderDataset):
         workbook = require_file(self.root / WORKBOOK, f"{self.title} score workbook")
         refs = Folder(self.root / "src_imgs", self.title)
         folders: dict[str, Folder] = {}
-        records = []
+        records, keys = [], []
         for number, row in read_workbook_rows(workbook):
             where = f"{workbook} sheet {SHEET} row {number}"
             image = _text(row["image"])
@@ -117,6 +123,7 @@ class CSIQ(FolderDataset):
             if folder_name not in folders:
                 folders[folder_name] = Folder(self.root / "dst_imgs" / folder_name, self.title)
             raw = parse_score(_text(row["dmos"]), workbook, f"{SHEET} row {number}", "dmos")
+            keys.append((number, (image.lower(), folder_name, level)))
             records.append(
                 PairRecord(
                     ref=str(refs.resolve(f"{image}.png", where)),
@@ -125,7 +132,8 @@ class CSIQ(FolderDataset):
                     content=f"csiq/{image.lower()}",
                     display=display,
                     domain="sdr",
-                    meta={"type": folder_name, "level": level, "raw_score": raw},
+                    meta={"type": folder_name, "level": level, "raw_score": raw, "origin": where},
                 )
             )
+        check_duplicates(keys, f"{workbook} sheet {SHEET}", "distorted images", unit="rows")
         return check_not_empty(records, workbook, f"rows in sheet {SHEET!r}")

@@ -14,6 +14,11 @@ display    no        a name from ``displays`` or ``absolute``; default: ``displa
                      display-encoded files, ``absolute`` (cd/m^2) for HDR files
 =========  ========  ==============================================================
 
+Columns are read by their header names; a row repeating an earlier (ref, dist, display) is an
+error naming both lines. Rows with an empty ``score`` are unlabelled: they are listed (file and
+line numbers) in a warning when the file also has labelled rows, and each record keeps the line
+that listed it in ``meta["origin"]`` (``<csv>:<line>``), so a later check can name them.
+
 Scores are mapped to the project direction (0 = best, larger = worse) with ``higher_is_better``
 and ``score_range`` (:class:`~hdr_iqa.data.datasets._scores.ScoreScale`): without a range the
 raw scores must already be in the project direction. HDR files whose values are relative can
@@ -22,6 +27,7 @@ be scaled to cd/m^2 with ``luminance_scale``.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,10 +35,10 @@ from pathlib import Path
 from hdr_iqa.data.datasets._base import FolderDataset
 from hdr_iqa.data.datasets._files import (
     Folder,
+    check_duplicates,
     check_not_empty,
-    csv_header,
     parse_score,
-    read_csv,
+    read_table,
     require_file,
 )
 from hdr_iqa.data.datasets._scores import ScoreScale
@@ -41,7 +47,10 @@ from hdr_iqa.errors import ConfigError, DataError
 from hdr_iqa.io import image_encoding
 from hdr_iqa.photometry import DisplayModel
 
+log = logging.getLogger(__name__)
 COLUMNS = ("ref", "dist", "score", "content", "domain", "display")
+SHOWN_LINES = 10
+"""Line numbers listed in messages about many rows."""
 
 
 class CSVDataset(FolderDataset):
@@ -103,10 +112,9 @@ class CSVDataset(FolderDataset):
 
     def _read(self) -> list[PairRecord]:
         path = require_file(self.csv_path, f"{self.title} file")
-        header = csv_header(path)
-        if "dist" not in header:
-            raise DataError(f"{path}: expected a 'dist' column in the header, found {header}")
-        columns = {name: header.index(name) for name in COLUMNS if name in header}
+        rows = list(read_table(path, ("dist",), optional=COLUMNS))
+        keys = ((n, (r.get("ref", ""), r["dist"], r.get("display", ""))) for n, r in rows)
+        check_duplicates(keys, path, "rows with the same (ref, dist, display)")
         folders: dict[Path, Folder] = {}
 
         def find(relative: str, source: str) -> str:
@@ -116,8 +124,7 @@ class CSVDataset(FolderDataset):
             return str(folders[file.parent].resolve(file.name, source))
 
         records = []
-        for line, fields in read_csv(path, columns=max(columns.values()) + 1):
-            row = {name: fields[i] for name, i in columns.items()}
+        for line, row in rows:
             where = f"{path}:{line}"
             if not row["dist"]:
                 raise DataError(f"{where}: empty 'dist' field")
@@ -139,8 +146,31 @@ class CSVDataset(FolderDataset):
                     content=row.get("content") or row.get("ref") or row["dist"],
                     display=self._display(row.get("display", ""), luminance, where),
                     domain=domain,
-                    meta={"raw_score": raw, "line": line},
+                    meta={"raw_score": raw, "line": line, "origin": where},
                     pixel_scale=self.luminance_scale if luminance else 1.0,
                 )
             )
+        report_unlabelled(records, path)
         return check_not_empty(records, path, "rows")
+
+
+def report_unlabelled(records: list[PairRecord], path: Path) -> None:
+    """Warn, naming the lines, when some rows have an empty score and others do not.
+
+    The reader cannot know the loss weight: an unlabelled dataset is fine for domain adaptation
+    (weight 0) or a label-free loss, so a wholly unlabelled file is only logged (info).
+    """
+    lines = [r.meta["line"] for r in records if not r.labelled]
+    if not lines:
+        return
+    listed = ", ".join(str(n) for n in lines[:SHOWN_LINES])
+    more = f", ... ({len(lines) - SHOWN_LINES} more)" if len(lines) > SHOWN_LINES else ""
+    if len(lines) == len(records):
+        log.info("%s: no row has a score: the dataset is unlabelled (usable with a loss weight "
+                 "of 0 or a label-free loss)", path)  # fmt: skip
+        return
+    log.warning(
+        "%s: %d of %d rows have an empty score (unlabelled) on lines %s%s; with a non-zero loss "
+        "weight training stops; fill in their scores or remove them",
+        path, len(lines), len(records), listed, more,
+    )  # fmt: skip

@@ -6,8 +6,9 @@ Layout (unchanged download)::
     kadid10k/dmos.csv      dist_img,ref_img,dmos,var   e.g. I01_01_01.png,I01.png,4.57,0.496
 
 The "dmos" column holds DCR mean ratings on 1-5 (5 = imperceptible, higher = better), mapped to
-(5 - x) / 4 (:mod:`hdr_iqa.data.datasets._scores`). The content id is the reference, e.g.
-``kadid10k/I01``. Names are matched case-insensitively.
+(5 - x) / 4 (:mod:`hdr_iqa.data.datasets._scores`). Columns are read by their header names
+(``dist_img``, ``ref_img``, ``dmos``; any order); a distorted image listed twice is an error. The
+content id is the reference, e.g. ``kadid10k/I01``. Names are matched case-insensitively.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from pathlib import Path
 from hdr_iqa.data.datasets._base import FolderDataset
 from hdr_iqa.data.datasets._files import (
     Folder,
+    check_duplicates,
     check_not_empty,
     parse_score,
-    read_csv,
+    read_table,
     require_file,
 )
 from hdr_iqa.data.datasets._scores import SCORE_SCALES
@@ -52,8 +54,11 @@ class KADID10k(FolderDataset):
         display = self._sdr_display()
         images = Folder(self.root / "images", self.title)
         scores = require_file(self.root / "dmos.csv", f"{self.title} score file")
+        rows = list(read_table(scores, ("dist_img", "ref_img", "dmos")))
+        check_duplicates(((n, r["dist_img"].lower()) for n, r in rows), scores, "distorted images")
         records = []
-        for line, (dist_name, ref_name, raw, *_) in read_csv(scores, columns=3):
+        for line, row in rows:
+            dist_name, ref_name, raw = row["dist_img"], row["ref_img"], row["dmos"]
             match = _DIST_NAME.match(dist_name)
             if match is None:
                 raise DataError(
@@ -74,6 +79,7 @@ class KADID10k(FolderDataset):
                         "type": int(match.group(2)),
                         "level": int(match.group(3)),
                         "raw_score": float(raw),
+                        "origin": source,
                     },
                 )
             )

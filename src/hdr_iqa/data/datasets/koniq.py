@@ -10,9 +10,9 @@ Layout (unchanged download)::
 
 Records have ``ref=None`` (no-reference models only, e.g. DIQA). Scores: ``mos`` (1-5) or
 ``mos_zscore`` (0-100), higher = better, mapped to (5 - x) / 4 or (100 - x) / 100. Columns are
-found by name (quoted or not). The published training/validation/test split comes from the
-``set`` column of ``koniq10k_distributions_sets.csv`` (``data.split=official``). Each image is
-its own content: ``koniq10k/<id>``.
+found by name (quoted or not); an image listed twice is an error. The published
+training/validation/test split comes from the ``set`` column of ``koniq10k_distributions_sets.csv``
+(``data.split=official``). Each image is its own content: ``koniq10k/<id>``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Literal
 from hdr_iqa.data.datasets._base import FolderDataset
 from hdr_iqa.data.datasets._files import (
     Folder,
+    check_duplicates,
     check_not_empty,
     column_index,
     csv_header,
@@ -81,8 +82,10 @@ class KonIQ10k(FolderDataset):
         header = csv_header(path)
         name_col = column_index(header, path, "image_name")
         score_col = column_index(header, path, self.scores)
+        rows = list(read_csv(path, columns=max(name_col, score_col) + 1))
+        check_duplicates(((n, f[name_col].strip('"')) for n, f in rows), path, "images")
         records = []
-        for line, fields in read_csv(path, columns=max(name_col, score_col) + 1):
+        for line, fields in rows:
             image = fields[name_col].strip('"')
             raw = parse_score(fields[score_col], path, line, self.scores)
             records.append(
@@ -93,7 +96,7 @@ class KonIQ10k(FolderDataset):
                     content=f"koniq10k/{Path(image).stem}",
                     display=display,
                     domain="sdr",
-                    meta={"raw_score": raw},
+                    meta={"raw_score": raw, "origin": f"{path}:{line}"},
                 )
             )
         return check_not_empty(records, path, "rows")

@@ -12,6 +12,10 @@ Layout (the unchanged ``PieAPP_dataset`` / ``PieAPP_dataset_CVPR_2018`` folder):
   blank were not labelled and are skipped).
 * Test references give per-image :class:`~hdr_iqa.data.records.PairRecord` samples with the
   per-image error, higher = worse and 0 = reference, used raw.
+* Columns are found by their header names, never by position: pairwise files by the column
+  names containing "image a", "image b" and "processed"; per-image files by "distorted image"
+  and the one column containing "score". A pair (or distorted image) listed twice in one file
+  is an error naming its lines.
 * The split is the published one (``data.split=official``): train/val/test references as the
   label folders hold them. Content id: ``pieapp/ref_<n>``.
 """
@@ -21,7 +25,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from hdr_iqa.data.datasets._base import FolderDataset
-from hdr_iqa.data.datasets._files import Folder, parse_score, read_csv, require_dir
+from hdr_iqa.data.datasets._files import (
+    Folder,
+    check_duplicates,
+    column_containing,
+    column_index,
+    csv_header,
+    parse_score,
+    read_csv,
+    require_dir,
+)
 from hdr_iqa.data.datasets._scores import SCORE_SCALES
 from hdr_iqa.data.pairwise import PairwiseRecord
 from hdr_iqa.data.records import PairRecord
@@ -92,23 +105,27 @@ class PieAPP(FolderDataset):
         self, path: Path, split: str, ref_id: str, display: DisplayModel
     ) -> list[PairwiseRecord]:
         ref, dists = self._images(split, ref_id, str(path))
+        header = csv_header(path)
+        a, b, p = (column_containing(header, path, c) for c in ("image a", "image b", "processed"))
+        rows = list(read_csv(path, columns=max(a, b, p) + 1))
+        check_duplicates(((n, (f[a], f[b])) for n, f in rows), path, "pairs (image A, image B)")
         records = []
-        for line, fields in read_csv(path, columns=5):
-            if not fields[4]:
+        for line, fields in rows:
+            if not fields[p]:
                 continue  # pair not labelled
-            prob = parse_score(fields[4], path, line, "processed P(A preferred)")
+            prob = parse_score(fields[p], path, line, "processed P(A preferred)")
             if not 0.0 <= prob <= 1.0:
                 raise DataError(f"{path}:{line}: P(A preferred) must be in [0, 1], got {prob}")
             records.append(
                 PairwiseRecord(
                     ref=ref,
-                    dist=str(dists.resolve(_png(fields[1]), f"{path}:{line}")),
-                    dist_b=str(dists.resolve(_png(fields[2]), f"{path}:{line}")),
+                    dist=str(dists.resolve(_png(fields[a]), f"{path}:{line}")),
+                    dist_b=str(dists.resolve(_png(fields[b]), f"{path}:{line}")),
                     score=prob,
                     content=f"pieapp/{ref_id}",
                     display=display,
                     domain="sdr",
-                    meta={"split": split},
+                    meta={"split": split, "origin": f"{path}:{line}"},
                 )
             )
         return records
@@ -117,18 +134,25 @@ class PieAPP(FolderDataset):
         self, path: Path, split: str, ref_id: str, display: DisplayModel
     ) -> list[PairRecord]:
         ref, dists = self._images(split, ref_id, str(path))
+        header = csv_header(path)
+        dist, score = (
+            column_index(header, path, "distorted image"),
+            column_containing(header, path, "score"),
+        )
+        rows = list(read_csv(path, columns=max(dist, score) + 1))
+        check_duplicates(((n, f[dist]) for n, f in rows), path, "distorted images")
         records = []
-        for line, fields in read_csv(path, columns=3):
-            raw = parse_score(fields[2], path, line, "per-image score")
+        for line, fields in rows:
+            raw = parse_score(fields[score], path, line, "per-image score")
             records.append(
                 PairRecord(
                     ref=ref,
-                    dist=str(dists.resolve(_png(fields[1]), f"{path}:{line}")),
+                    dist=str(dists.resolve(_png(fields[dist]), f"{path}:{line}")),
                     score=self.score_scale.to_quality(raw),
                     content=f"pieapp/{ref_id}",
                     display=display,
                     domain="sdr",
-                    meta={"split": split, "raw_score": raw},
+                    meta={"split": split, "raw_score": raw, "origin": f"{path}:{line}"},
                 )
             )
         return records

@@ -54,6 +54,10 @@ class SyntheticIQA:
             ``root`` first).
     """
 
+    files_verified = True
+    """Every file's SHA-256 is checked against the manifest, and the generator wrote only valid
+    pixels, so ``data.verify`` skips this dataset (:mod:`hdr_iqa.data.verify`)."""
+
     def __init__(
         self,
         root: str | Path,

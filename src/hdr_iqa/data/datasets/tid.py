@@ -6,9 +6,11 @@ Layout (unchanged download; file-name case is inconsistent and matched case-inse
     tid2013/distorted_images/  i01_01_1.bmp ... i24_24_5.bmp, I25_01_1.bmp ...
     tid2013/mos_with_names.txt "<MOS> <name>" per line, names in lower case, CRLF line ends
 
-TID2013 has 24 distortion types x 5 levels (3,000 pairs); TID2008 17 types x 4 levels (1,700
-pairs, distorted files named ``I01_01_1.bmp``). MOS is on 0-9, higher = better, mapped to
-(9 - x) / 9. The content id is the reference number, e.g. ``tid2013/i01``.
+TID2013 has 24 distortion types x 5 levels (3,000 pairs); TID2008 17 types x 4 levels (1,700 pairs,
+distorted files named ``I01_01_1.bmp``). The MOS file has no header: its two fields are the MOS and
+the file name, in that order, as published; a distorted image listed twice is an error. MOS is on
+0-9, higher = better, mapped to (9 - x) / 9. The content id is the reference number, e.g.
+``tid2013/i01``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from hdr_iqa.data.datasets._base import FolderDataset
 from hdr_iqa.data.datasets._files import (
     Folder,
+    check_duplicates,
     check_not_empty,
     parse_score,
     read_lines,
@@ -54,7 +57,7 @@ class TID2013(FolderDataset):
         refs = Folder(self.root / "reference_images", self.title)
         dists = Folder(self.root / "distorted_images", self.title)
         scores = require_file(self.root / "mos_with_names.txt", f"{self.title} score file")
-        records = []
+        records, names = [], []
         for line, text in read_lines(scores):
             fields = text.split()
             if len(fields) != 2:
@@ -71,6 +74,7 @@ class TID2013(FolderDataset):
                 )
             ref_number = match.group(1)
             source = f"{scores}:{line}"
+            names.append((line, dist_name.lower()))
             records.append(
                 PairRecord(
                     ref=str(refs.resolve(f"i{ref_number}.bmp", source)),
@@ -83,9 +87,11 @@ class TID2013(FolderDataset):
                         "type": int(match.group(2)),
                         "level": int(match.group(3)),
                         "raw_score": float(raw),
+                        "origin": source,
                     },
                 )
             )
+        check_duplicates(names, scores, "distorted images")
         return check_not_empty(records, scores, "rows")
 
 

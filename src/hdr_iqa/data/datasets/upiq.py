@@ -8,7 +8,8 @@ Layout (the unchanged ``upiq_dataset`` folder)::
     images/korshunov/01/i01.exr, images/korshunov/01/i01_01_1.exr, ...   (HDR, cd/m^2)
     images/narwaria/...exr   images/live/01/i01.png ...   images/tid2013/01/i01.png ...
 
-``test_file``/``reference_file`` are relative to ``images/``. Subsets (``subset``):
+``test_file``/``reference_file`` are relative to ``images/``. Columns are read by their header
+names; a (reference_file, test_file) pair listed twice is an error. Subsets (``subset``):
 
 * ``sdr``: LIVE + TID2013 PNGs, shown on ``display`` (3,779 pairs);
 * ``sdr2hdr``: the same images in absolute luminance: the ``.exr`` next to each PNG when it
@@ -34,6 +35,7 @@ from typing import Literal
 from hdr_iqa.data.datasets._base import FolderDataset
 from hdr_iqa.data.datasets._files import (
     Folder,
+    check_duplicates,
     check_not_empty,
     column_index,
     csv_header,
@@ -144,7 +146,10 @@ class UPIQ(FolderDataset):
             folder = folders[file.parent]
             return folder.resolve(file.name, source) if required else folder.find(file.name)
 
-        for line, row in self._rows():
+        rows = self._rows()
+        pairs = ((n, (r["reference_file"], r["test_file"])) for n, r in rows)
+        check_duplicates(pairs, path, "pairs (reference_file, test_file)")
+        for line, row in rows:
             hdr = row["is_hdr"] == "1"
             if (self.subset in ("sdr", "sdr2hdr") and hdr) or (self.subset == "hdr" and not hdr):
                 continue
@@ -167,7 +172,7 @@ class UPIQ(FolderDataset):
                     content=f"upiq/{row['group']}",
                     display=absolute if luminance else self._sdr_display(),
                     domain="hdr" if hdr else "sdr",
-                    meta={"dataset": row["dataset"], "raw_score": raw},
+                    meta={"dataset": row["dataset"], "raw_score": raw, "origin": source},
                 )
             )
         if fallbacks:
