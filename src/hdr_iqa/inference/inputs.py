@@ -193,26 +193,33 @@ def as_display(display: DisplayLike) -> DisplayModel | None:
 @functools.lru_cache(maxsize=32)
 def display_preset(name: str) -> DisplayModel:
     """The display preset ``conf/display/<name>.yaml`` (composed like the command line does)."""
+    return _instantiate_display(config_option("display", name), f"display={name}")
+
+
+def config_option(group: str, name: str) -> dict:
+    """The resolved config of option ``name`` of ``conf/<group>/`` (as ``group=name`` composes
+    it); an unknown name lists the options."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
     from omegaconf import OmegaConf
 
-    presets = sorted(p.stem for p in (Path(config_dir()) / "display").glob("*.yaml"))
-    if name not in presets:
-        close = difflib.get_close_matches(name, presets, n=1)
+    options = sorted(p.stem for p in (Path(config_dir()) / group).glob("*.yaml"))
+    if name not in options:
+        close = difflib.get_close_matches(name, options, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(
-            f"unknown display {name!r}; presets: {presets} (or {ABSOLUTE!r} for cd/m^2).{hint}"
-        )
+        kind, extra = "options", ""
+        if group == "display":
+            kind, extra = "presets", f" (or {ABSOLUTE!r} for cd/m^2)"
+        raise ConfigError(f"unknown {group} {name!r}; {kind}: {options}{extra}.{hint}")
     backup = get_gh_backup()  # the API may run inside a Hydra application
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-            config = compose(config_name=None, overrides=[f"+display={name}"]).display
+            config = compose(config_name=None, overrides=[f"+{group}={name}"])[group]
     finally:
         restore_gh_from_backup(backup)
-    return _instantiate_display(OmegaConf.to_container(config, resolve=True), f"display={name}")
+    return OmegaConf.to_container(config, resolve=True)
 
 
 def _instantiate_display(config: dict[str, Any], key: str) -> DisplayModel:

@@ -1,6 +1,6 @@
 """Photometry: display models, PU21, normalisation schemes and the on-device chain (pure torch)."""
 
-from hdr_iqa.photometry.chain import PhotometricChain
+from hdr_iqa.photometry.chain import LuminanceChain, PhotometricChain
 from hdr_iqa.photometry.display import (
     NUM_PARAMS,
     PARAM_FIELDS,
@@ -28,6 +28,7 @@ __all__ = [
     "PU21_PARAMS",
     "SCHEMES",
     "DisplayModel",
+    "LuminanceChain",
     "PhotometricChain",
     "display_to_luminance",
     "hlg_eotf",

@@ -117,3 +117,19 @@ def per_channel(display: torch.Tensor) -> bool:
     eotf = display[:, PARAM_FIELDS.index("eotf")]
     wide = display[:, PARAM_FIELDS.index("bt2020")]
     return not bool(((eotf == EOTFS.index("hlg")) | (wide > 0)).any())
+
+
+class LuminanceChain(nn.Module):
+    """The display model alone: pixels -> emitted luminance in cd/m^2 (no PU21, no scaling).
+
+    The input of metrics that model vision on absolute light themselves (ColorVideoVDP).
+    Same shapes and input encodings as :class:`PhotometricChain`; output (B, ..., 3, H, W)
+    float32 linear BT.709 RGB in cd/m^2, black level and screen reflections included.
+    """
+
+    def forward(self, images: torch.Tensor, display: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device_type=images.device.type, enabled=False):
+            values = images.float()
+            if images.dtype == torch.uint8:
+                values = values.mul_(1.0 / 255.0)
+            return display_to_luminance(values, display.float())
