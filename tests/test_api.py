@@ -163,6 +163,34 @@ def test_readme_example_runs(trained_run, tmp_path, monkeypatch):
     assert isinstance(namespace["score"], float)
 
 
+def test_pq_files_in_16_bit_containers_score_as_their_luminance(model, trained_run, tmp_path):
+    """10-bit PQ PNG (MSB-aligned) and TIFF (LSB-aligned) on hdr_pq = the luminance it shows."""
+    from dataclasses import replace
+
+    from hdr_iqa.inference.inputs import display_preset
+    from hdr_iqa.io import write_image
+    from hdr_iqa.photometry import pq_inverse_eotf
+
+    hdr_pq = replace(display_preset("hdr_pq"), bits=10)
+    dist, ref = pair(trained_run, "hdr", ".exr")
+    codes = [
+        torch.round(pq_inverse_eotf(torch.from_numpy(read_image(p)).double()) * 1023).to(
+            torch.int64
+        ).numpy().astype(np.uint16)
+        for p in (dist, ref)
+    ]  # fmt: skip
+    png = [write_image(tmp_path / f"{n}.png", c << 6) for n, c in zip("dr", codes, strict=True)]
+    tif = [write_image(tmp_path / f"{n}.tif", c) for n, c in zip("dr", codes, strict=True)]
+    shown = [
+        hdr_pq.to_luminance(torch.from_numpy(c / 1023).float().permute(2, 0, 1)) for c in codes
+    ]
+    expected = model.score(*shown, display="absolute")
+    assert model.score(*map(str, png), display=hdr_pq) == pytest.approx(expected, abs=1e-5)
+    assert model.score(*map(str, tif), display=hdr_pq) == pytest.approx(expected, abs=1e-5)
+    # read as 16-bit codes (no bits), the same files show a different, darker image
+    assert model.score(*map(str, tif), display="hdr_pq") != pytest.approx(expected, rel=0.05)
+
+
 def check_pair(dist, ref, display):
     """What score() checks before the model runs (the model is not needed)."""
     from hdr_iqa.inference.inputs import check_values, load_image, resolve_display

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -54,3 +56,22 @@ def test_errors_are_one_line(tmp_path, capsys):
     assert f"KADID-10k root not found: {tmp_path}/kadid10k" in capsys.readouterr().err
     assert main([str(tmp_path / "missing.exr")]) == 1
     assert "missing.exr: image file not found" in capsys.readouterr().err
+
+
+def test_pq_image_report_shows_the_luminance_reaching_pu21(tmp_path, capsys):
+    """A 16-bit PQ PNG coding 0.1, 100 and 1000 cd/m^2 on the hdr_pq display (cvvdp's)."""
+    import torch
+
+    from hdr_iqa.photometry import pq_inverse_eotf
+
+    luminance = torch.tensor([0.1, 100.0, 1000.0], dtype=torch.float64)
+    codes = torch.round(pq_inverse_eotf(luminance) * 1023).to(torch.int64).numpy()
+    pixels = np.broadcast_to(codes.astype(np.uint16)[None, :, None] << 6, (2, 3, 3))
+    path = write_image(tmp_path / "pq10.png", np.ascontiguousarray(pixels))
+    assert main([str(path), "display=hdr_pq", "display.bits=10"]) == 0
+    out = capsys.readouterr().out
+    assert "display 1500 cd/m^2, contrast 1e+06, PQ BT.2020, 10 lux" in out
+    # 10-bit PQ steps are ~1% in luminance; black + reflections add 0.0174 cd/m^2
+    found = re.search(r"luminance reaching PU21: (\S+) \.\. (\S+) cd/m\^2", out)
+    assert float(found[1]) == pytest.approx(0.1174, rel=0.02)
+    assert float(found[2]) == pytest.approx(1000.0, rel=0.01)

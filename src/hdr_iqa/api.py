@@ -8,13 +8,15 @@
     0.1215
 
 Scores follow the project's direction: 0 = reference quality, larger = worse, on the scale of
-the training targets (:attr:`IQAPredictor.score_units`). The same pair gives the same score on
-every call, and the same score as ``python -m hdr_iqa.predict`` and ``python -m hdr_iqa.eval``.
+the training targets (:attr:`IQAPredictor.score_units`). Metrics without training load by name:
+``load_model("pu_ssim").score("dist.exr", "ref.exr")`` gives 1 - SSIM of the PU21-encoded pair.
+The same pair gives the same score on every call, and the same score as
+``python -m hdr_iqa.predict`` and ``python -m hdr_iqa.eval``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,14 @@ from hdr_iqa.inference import (
     resolve_display,
     restore_module,
 )
-from hdr_iqa.inference.inputs import DisplayLike, ImageLike, as_display, check_values
+from hdr_iqa.inference.baselines import baseline_config, baseline_units, build_baseline, is_baseline
+from hdr_iqa.inference.inputs import (
+    DisplayLike,
+    ImageLike,
+    as_display,
+    check_values,
+    container_pixels,
+)
 from hdr_iqa.module import IQAModule
 from hdr_iqa.photometry import DisplayModel
 
@@ -131,7 +140,7 @@ class IQAPredictor:
                     f"reference and distorted image differ in size: {images[0].name} is "
                     f"{images[0].size}, {images[1].name} is {images[1].size}"
                 )
-        size = self.patching.patch_size
+        size = self.patching.patch_size or 0  # None: whole images
         if min(images[-1].pixels.shape[:2]) < size:
             raise DataError(
                 f"{images[-1].name} is {images[-1].size} pixels, smaller than the model's "
@@ -139,7 +148,7 @@ class IQAPredictor:
             )
         chosen = resolve_display(display, images, self.default_display)
         images = check_values(images, chosen)
-        pixels = [i.pixels for i in images]
+        pixels = [container_pixels(i, chosen) for i in images]
         if any(p.is_floating_point() for p in pixels):
             pixels = [p if p.is_floating_point() else p.float() / 255.0 for p in pixels]
         return torch.stack(pixels), chosen
@@ -153,10 +162,13 @@ def load_model(
     repeats: int | None = None,
     stride: int | None = None,
 ) -> IQAPredictor:
-    """Load a checkpoint written by ``python -m hdr_iqa.train``.
+    """Load a checkpoint written by ``python -m hdr_iqa.train``, or a metric without training.
 
     Args:
-        path: the ``.ckpt`` file (``checkpoints/last.ckpt`` or the best ``epoch_XXX.ckpt``).
+        path: the ``.ckpt`` file (``checkpoints/last.ckpt`` or the best ``epoch_XXX.ckpt``), or
+            the name of a metric without training (``"psnr"``, ``"ssim"``, ``"pu_psnr"``,
+            ``"pu_ssim"``, ``"cvvdp"``: whole images; display-encoded inputs default to
+            ``sdr_100``; the patch settings do not apply).
         device: ``"auto"`` (CUDA if available, else CPU), ``"cpu"``, ``"cuda"``, ...
         patch_batch_size: patches per forward pass; bounds memory on large images without
             changing the scores.
@@ -165,6 +177,8 @@ def load_model(
         stride: dense-grid stride for models that pool patch scores (PieAPP); None = seeded
             draws as in the test loop.
     """
+    if is_baseline(path) and not Path(path).exists():  # a metric without training
+        return load_baseline(str(path), device, patch_batch_size)
     checkpoint = read_checkpoint(path)
     module = restore_module(checkpoint, path)
     config = module.run_config
@@ -183,6 +197,18 @@ def load_model(
     return IQAPredictor(module, patching, patch_batch_size, path)
 
 
+def load_baseline(
+    model: str | Mapping[str, Any], device: str | torch.device = "auto", patch_batch_size: int = 256
+) -> IQAPredictor:
+    """A metric without training, by name (``"pu_ssim"``) or model config
+    (``conf/model/pu_ssim.yaml`` as composed); it scores whole images."""
+    config = baseline_config(model if isinstance(model, str) else model_name({"model": model}))
+    if not isinstance(model, str):
+        config["model"] = dict(model)
+    module = build_baseline(config).to(resolve_device(device))
+    return IQAPredictor(module, Patching(patch_size=None, num_patches=1), patch_batch_size)
+
+
 def resolve_device(device: str | torch.device) -> torch.device:
     """``"auto"`` -> CUDA if available, else CPU; other values as torch understands them."""
     if str(device) == "auto":
@@ -195,6 +221,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 def score_units(config: dict[str, Any]) -> str:
     """The scale of a checkpoint's scores: that of its labelled training targets."""
+    if is_baseline(model_name(config)):
+        return baseline_units(model_name(config))
     data, model = config.get("data") or {}, config.get("model") or {}
     parts = []
     for role in ("source", "target"):
@@ -224,4 +252,4 @@ def _as_list(value: Any, length: int) -> list:
     return list(value)
 
 
-__all__ = ["DisplayModel", "IQAPredictor", "load_model"]
+__all__ = ["DisplayModel", "IQAPredictor", "load_baseline", "load_model"]

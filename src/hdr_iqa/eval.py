@@ -2,12 +2,17 @@
 
 Re-creates the model from the checkpoint's saved run config and runs the test loop of training
 (same patches, same metrics) on the checkpoint's data, or on ``data=<name>`` / ``display=<name>``
-/ ``split=<name>`` when given. Writes ``config.yaml``, ``results/metrics.{json,csv}`` and
+/ ``split=<name>`` when given. A metric that needs no training is evaluated without a checkpoint
+through the same loop: ``python -m hdr_iqa.eval model=pu_ssim data=upiq_hdr`` (same split
+settings, ``data.fold``, ``data.split_file``; display ``sdr_100`` unless ``display=`` is given).
+
+Writes ``config.yaml``, ``results/metrics.{json,csv}`` and
 ``results/predictions_<dataset>.csv`` (one row per pair) into a new eval run directory.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
@@ -18,6 +23,13 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from hdr_iqa.data import IQADataModule
 from hdr_iqa.errors import ConfigError, DataError
 from hdr_iqa.inference import model_name, read_checkpoint, restore_module
+from hdr_iqa.inference.baselines import (
+    DEFAULT_DISPLAY,
+    baseline_names,
+    build_baseline,
+    is_baseline,
+)
+from hdr_iqa.inference.inputs import config_option
 from hdr_iqa.train import run_test_and_report
 from hdr_iqa.utils.config import config_dir
 from hdr_iqa.utils.files import atomic_write_text
@@ -31,11 +43,21 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     """Test the checkpoint ``cfg.ckpt_path``; returns the logged test metrics."""
     if cfg.split not in SPLITS:
         raise ConfigError(f"split must be one of {list(SPLITS)}, got {cfg.split!r}")
-    module = restore_module(read_checkpoint(cfg.ckpt_path), cfg.ckpt_path)
-    run_cfg = eval_config(module.run_config, cfg)
+    if cfg.get("ckpt_path"):
+        if cfg.get("model") is not None:
+            raise ConfigError(
+                "give ckpt_path=<checkpoint> (its model is the checkpoint's) or model=<name> of a "
+                f"metric without training ({baseline_names()}), not both"
+            )
+        module = restore_module(read_checkpoint(cfg.ckpt_path), cfg.ckpt_path)
+        run_cfg = eval_config(module.run_config, cfg)
+    else:
+        run_cfg = baseline_run_config(cfg)
+        module = build_baseline(OmegaConf.to_container(run_cfg, resolve=True))
     output_dir = cfg.paths.output_dir
     atomic_write_text(f"{output_dir}/config.yaml", OmegaConf.to_yaml(run_cfg, resolve=True))
-    log.info("evaluating %s (%s) on the %s split", cfg.ckpt_path, model_name(run_cfg), cfg.split)
+    what = cfg.get("ckpt_path") or "metric without training"
+    log.info("evaluating %s (%s) on the %s split", what, model_name(run_cfg), cfg.split)
     datamodule = hydra.utils.instantiate(run_cfg.data)
     select_split(datamodule, cfg.split)
     trainer = hydra.utils.instantiate(
@@ -64,6 +86,29 @@ def eval_config(saved: dict[str, Any], cfg: DictConfig) -> DictConfig:
             run.display = cfg.display
         if cfg.get("data") is not None:
             run.data = cfg.data  # interpolations (model.sampling, display) resolve against run
+    return run
+
+
+def baseline_run_config(cfg: DictConfig) -> DictConfig:
+    """The eval config as the run config of a metric without training (``model=<name>``)."""
+    if cfg.get("model") is None:
+        raise ConfigError(
+            "give ckpt_path=<checkpoint of a trained run>, or model=<name> of a metric without "
+            f"training ({baseline_names()})"
+        )
+    if not is_baseline(model_name(cfg)):
+        raise ConfigError(
+            f"model={model_name(cfg)} needs training: give ckpt_path=<checkpoint of a trained "
+            f"run> (models that need none: {baseline_names()})"
+        )
+    if cfg.get("data") is None:
+        raise ConfigError(
+            f"model={model_name(cfg)} has no checkpoint to take data from: give data=<name>"
+        )
+    run = copy.deepcopy(cfg)
+    with open_dict(run):
+        if run.get("display") is None:
+            run.display = config_option("display", DEFAULT_DISPLAY)
     return run
 
 

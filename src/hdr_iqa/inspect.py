@@ -27,7 +27,13 @@ from omegaconf import DictConfig
 
 from hdr_iqa.data.records import QUALITY_DIRECTION
 from hdr_iqa.errors import UserError
-from hdr_iqa.io import RELATIVE_PEAK, describe_image, image_encoding, read_image
+from hdr_iqa.io import (
+    RELATIVE_PEAK,
+    container_values,
+    describe_image,
+    image_encoding,
+    read_image,
+)
 from hdr_iqa.io.luminance import relative_message
 from hdr_iqa.photometry import DisplayModel
 from hdr_iqa.photometry.pu21 import L_MAX, L_MIN
@@ -49,7 +55,8 @@ def luminance_summary(pixels: np.ndarray, display: DisplayModel, pixel_scale: fl
         PU21 clamps (< 0.005 or > 10000 cd/m^2).
     """
     values = pixels.astype(np.float32) / (255.0 if pixels.dtype == np.uint8 else 1.0)
-    luminance = display.to_luminance(torch.from_numpy(values * pixel_scale)).numpy()
+    rgb = torch.from_numpy(values * pixel_scale).permute(2, 0, 1)  # (3, H, W)
+    luminance = display.to_luminance(rgb).numpy()
     return {
         "min": float(luminance.min()),
         "median": float(np.median(luminance)),
@@ -57,6 +64,11 @@ def luminance_summary(pixels: np.ndarray, display: DisplayModel, pixel_scale: fl
         "below": float((luminance < L_MIN).mean()),
         "above": float((luminance > L_MAX).mean()),
     }
+
+
+def _read_shown(path: str | Path, display: DisplayModel) -> np.ndarray:
+    """The pixels of ``path`` as its display takes them (10/12-bit codes of 16-bit files)."""
+    return container_values(read_image(path, warn_relative=False), display.bits, str(path))
 
 
 def _merge(summaries: list[dict]) -> dict:
@@ -84,9 +96,7 @@ def inspect_datamodule(datamodule, sample_images: int = SAMPLE_IMAGES) -> list[d
             first_per_content.setdefault(record.content, record)
         sample = list(first_per_content.values())[:sample_images]
         luminance = [
-            luminance_summary(
-                read_image(r.ref or r.dist, warn_relative=False), r.display, r.pixel_scale
-            )
+            luminance_summary(_read_shown(r.ref or r.dist, r.display), r.display, r.pixel_scale)
             for r in sample
         ]
         scale = getattr(source, "score_scale", None)
@@ -119,7 +129,7 @@ def _display_text(display: DisplayModel, pixel_scale: float = 1.0) -> str:
         jitter = f" +- {display.peak_std:g}" if display.peak_std else ""
         text = (
             f"display {display.peak:g}{jitter} cd/m^2, contrast {display.contrast:g}, "
-            f"gamma {display.gamma:g}, {display.ambient:g} lux"
+            f"{display.curve}, {display.ambient:g} lux"
         )
     return text + (f", pixels x {pixel_scale:.6g}" if pixel_scale != 1 else "")
 
@@ -175,7 +185,7 @@ def inspect_image(path: str | Path, display: DisplayModel | None = None) -> dict
         display = DisplayModel.absolute_luminance() if info.encoding == "luminance" else display
     report = {"info": info, "display": display, "luminance": None}
     if display is not None:
-        report["luminance"] = luminance_summary(read_image(path, warn_relative=False), display)
+        report["luminance"] = luminance_summary(_read_shown(path, display), display)
     return report
 
 

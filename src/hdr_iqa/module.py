@@ -347,3 +347,41 @@ class IQAModule(pl.LightningModule):
         saved = checkpoint.get(CHECKPOINT_KEY) or {}
         if self.run_config is None:
             self.run_config = saved.get("config")
+
+
+class BaselineModule(IQAModule):
+    """A metric that needs no training (PSNR, SSIM, ColorVideoVDP, ...) in the test loop.
+
+    The metric (:class:`~hdr_iqa.models.baselines.BaselineMetric`) chooses its photometric chain
+    (display-encoded values, PU21 / P_max or cd/m^2); validation, test, metrics, predictions and
+    results files are :class:`IQAModule`'s. It has no parameters and no loss: fitting it is a
+    :class:`ConfigError` that says how to evaluate it instead.
+
+    Args:
+        net: the metric. sampling: ``patch_size: null`` (whole images) and counts of 1.
+        seed: accepted like :class:`IQAModule`'s (the metric draws nothing).
+    """
+
+    def __init__(
+        self, net: IQAModel, sampling: Mapping[str, Any] | None = None, seed: int | None = None
+    ) -> None:
+        super().__init__(
+            net=net,
+            chain=net.input_chain,
+            loss=IQALoss(),
+            optimizer=_no_optimizer,
+            sampling=sampling,
+            eval_patch_batch_size=None,
+            seed=seed,
+        )
+
+    def configure_optimizers(self) -> dict:
+        name = getattr(self.net, "name", type(self.net).__name__)
+        raise ConfigError(
+            f"model={name} is a metric without training: evaluate it with "
+            f"`python -m hdr_iqa.eval model={name} data=<name>` (or train=false here)"
+        )
+
+
+def _no_optimizer(**_: Any) -> torch.optim.Optimizer:
+    raise ConfigError("a baseline metric has no parameters to optimise")

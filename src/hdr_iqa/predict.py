@@ -1,5 +1,8 @@
 """Score image pairs: ``python -m hdr_iqa.predict ckpt_path=... ref=... dist=... [display=...]``.
 
+``model=pu_ssim`` (or psnr, ssim, pu_psnr, cvvdp) instead of ``ckpt_path`` scores with a metric
+that needs no training.
+
 One pair, two folders matched by file name, one reference against a folder, or a CSV of pairs
 (``pairs=list.csv``); see :mod:`hdr_iqa.inference.pairs`. Prints a table and writes a CSV (one
 row per pair) with a JSON of the settings beside it. Scores are deterministic and equal to those
@@ -20,7 +23,9 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from hdr_iqa.api import IQAPredictor, load_model
+from hdr_iqa.api import IQAPredictor, load_baseline, load_model
+from hdr_iqa.errors import ConfigError
+from hdr_iqa.inference.baselines import baseline_names
 from hdr_iqa.inference.inputs import describe_display
 from hdr_iqa.inference.pairs import collect_pairs
 from hdr_iqa.utils.config import config_dir
@@ -35,7 +40,7 @@ def predict(cfg: DictConfig) -> list[dict]:
     settings = OmegaConf.to_container(cfg.predict)
     max_rows = settings.pop("max_rows", 20)
     pairs = collect_pairs(cfg.get("ref"), cfg.get("dist"), cfg.get("pairs"))
-    model = load_model(cfg.ckpt_path, **settings)
+    model = _model(cfg, settings)
     display = hydra.utils.instantiate(cfg.display) if cfg.get("display") else None
     console = Console(stderr=True)
     rows = []
@@ -47,6 +52,23 @@ def predict(cfg: DictConfig) -> list[dict]:
     Console().print(results_table(rows, model, max_rows))
     Console().print(f"Predictions: {cfg.output}")
     return rows
+
+
+def _model(cfg: DictConfig, settings: dict) -> IQAPredictor:
+    """The checkpoint's model, or the metric without training that ``model=`` names."""
+    if cfg.get("ckpt_path"):
+        if cfg.get("model") is not None:
+            raise ConfigError(
+                "give ckpt_path=<checkpoint> or model=<metric without training>, not both"
+            )
+        return load_model(cfg.ckpt_path, **settings)
+    if cfg.get("model") is None:
+        raise ConfigError(
+            "give ckpt_path=<checkpoint of a trained run>, or model=<name> of a metric without "
+            f"training ({baseline_names()})"
+        )
+    device, batch = settings.get("device", "auto"), settings.get("patch_batch_size", 256)
+    return load_baseline(OmegaConf.to_container(cfg.model, resolve=True), device, batch)
 
 
 def write_outputs(path: Path, rows: list[dict], model: IQAPredictor) -> None:

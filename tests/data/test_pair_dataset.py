@@ -106,3 +106,26 @@ def test_flipped_patches_are_the_mirrored_image_at_their_positions(tmp_path):
         assert len(matches) == 1, f"seed {seed}: patches match {matches}"
         seen |= matches
     assert len(seen) == 4  # every flip combination occurred
+
+
+def test_10_bit_pq_records_give_the_signal_code_values(tmp_path):
+    codes = np.random.default_rng(1).integers(0, 1024, (40, 48, 3)).astype(np.uint16)
+    ref = write_image(tmp_path / "ref.png", codes << 6)  # MSB-aligned in 16 bits
+    dist = write_image(tmp_path / "dist.png", codes)  # LSB-aligned
+    display = DisplayModel(peak=1500, contrast=1e6, ambient=10, eotf="pq", bits=10)
+    record = PairRecord(str(ref), str(dist), 0.0, "c", display, "hdr")
+    item = PairDataset([record], patch_size=16, num_patches=4, train=False)[0]
+    assert item["ref"].dtype == torch.float32 and torch.equal(item["ref"], item["dist"])
+    top = item["ref"][0, 0] * 1023  # the first patch, (3, 16, 16)
+    assert torch.allclose(top, top.round(), atol=1e-4) and top.max() > 900
+
+
+def test_whole_image_sampling_gives_each_image_once(tmp_path):
+    records = make_records(tmp_path)
+    dataset = PairDataset(records, patch_size=None, num_patches=7, train=False, repeats=3)
+    item = dataset[1]
+    ref, dist = read_image(records[1].ref), read_image(records[1].dist)
+    assert item["ref"].shape == item["dist"].shape == (1, 1, 3, 80, 96)
+    assert torch.equal(item["ref"][0, 0], torch.from_numpy(ref).permute(2, 0, 1))
+    assert torch.equal(item["dist"][0, 0], torch.from_numpy(dist).permute(2, 0, 1))
+    assert item["pos"].tolist() == [[[0.5, 0.5]]]

@@ -49,3 +49,15 @@ def logged_errors(capsys: pytest.CaptureFixture) -> list[str]:
     output = ANSI.sub("", "".join(capsys.readouterr()))
     assert "Traceback" not in output, output[-3000:]
     return [m.group(1) for m in LOGGED_ERROR.finditer(output)]
+
+
+def baseline_command(run_dir: Path, data_dir: Path, *overrides: str) -> int:
+    """``python -m hdr_iqa.eval model=<baseline> ...`` (no checkpoint) into ``run_dir`` on the
+    whole test split (without loader workers when ``data=`` is given); returns the exit code."""
+    from hdr_iqa.eval import main
+
+    workers = ["data.num_workers=0"] if any(o.startswith("data=") for o in overrides) else []
+    return run_main(
+        main, f"hydra.run.dir={run_dir}", f"paths.root_dir={run_dir.parent}",
+        f"paths.data_dir={data_dir}", "trainer.accelerator=cpu", *workers, *overrides,
+    )  # fmt: skip

@@ -12,7 +12,8 @@ from hdr_iqa.utils.config import config_dir
 
 def test_registry_and_model_configs_agree():
     configs = {p.stem: OmegaConf.load(p) for p in (Path(config_dir()) / "model").glob("*.yaml")}
-    assert set(configs) == set(MODEL_REGISTRY) == {"pieapp", "vtamiq", "diqa"}
+    baselines = {"psnr", "ssim", "pu_psnr", "pu_ssim", "cvvdp"}
+    assert set(configs) == set(MODEL_REGISTRY) == {"pieapp", "vtamiq", "diqa", *baselines}
     for name, cfg in configs.items():
         assert cfg.net._target_.rsplit(".", 1)[-1] == MODEL_REGISTRY[name].__name__
 

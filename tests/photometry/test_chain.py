@@ -109,3 +109,18 @@ def test_blocked_cpu_path_equals_the_vectorised_chain(scheme, shape):
     torch.testing.assert_close(fast, reference, rtol=2e-6, atol=2e-6)
     chain.blocked = False
     assert torch.equal(chain(values, display), reference)
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 40, 30), (3, 2, 3, 16, 16)])
+def test_blocked_cpu_path_with_pq_hlg_and_bt2020_displays(shape):
+    """PQ, HLG (channel-mixing OOTF) and BT.2020 samples: fast paths = vectorised chain."""
+    generator = torch.Generator().manual_seed(1)
+    chain = PhotometricChain("pmax").eval()
+    hdr = {"peak": 1500, "contrast": 1e6, "ambient": 10, "colorspace": "bt2020"}
+    displays = [SDR, DisplayModel(eotf="pq", **hdr), DisplayModel(eotf="hlg", **hdr)]
+    display = torch.stack([d.params() for d in displays])
+    pixels = torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator)
+    torch.testing.assert_close(chain(pixels, display), chain._vectorised(pixels, display))
+    values = torch.rand(shape, generator=generator)
+    fast, reference = chain(values, display), chain._vectorised(values, display)
+    torch.testing.assert_close(fast, reference, rtol=2e-6, atol=2e-6)

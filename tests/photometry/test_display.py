@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from hdr_iqa.photometry import DisplayModel, display_to_luminance
-from hdr_iqa.photometry.display import jitter_display_params, srgb_eotf, srgb_inverse_eotf
+from hdr_iqa.photometry.display import jitter_display_params
+from hdr_iqa.photometry.transfer import srgb_eotf, srgb_inverse_eotf
 
 V = torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64)
 
@@ -74,9 +75,30 @@ def test_jitter_changes_only_jittered_displays():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"peak": -1}, "peak=-1"), ({"contrast": 1}, "contrast=1"), ({"eotf": "pq"}, "'pq'"),
+    [({"peak": -1}, "peak=-1"), ({"contrast": 1}, "contrast=1"), ({"eotf": "log"}, "'log'"),
      ({"ambient": -3}, "-3")],
 )  # fmt: skip
 def test_invalid_display_is_rejected_with_the_value(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DisplayModel(**kwargs)
+
+
+def test_all_branch_path_of_cuda_and_tracing_equals_the_selected_branches(monkeypatch):
+    """On CUDA and while tracing every EOTF branch is evaluated; the selected values agree."""
+    from hdr_iqa.photometry import display as display_module
+
+    hdr = {"peak": 1500, "contrast": 1e6, "ambient": 10, "colorspace": "bt2020"}
+    displays = [
+        sdr(), sdr(eotf="srgb"), DisplayModel(eotf="pq", **hdr), DisplayModel(eotf="hlg", **hdr),
+        DisplayModel(eotf="hlg", peak=1001, ambient=25000), DisplayModel.absolute_luminance(),
+    ]  # fmt: skip
+    params = torch.stack([d.params() for d in displays])
+    values = torch.rand(len(displays), 3, 4, 5, generator=torch.Generator().manual_seed(0))
+    values[:, :, 0, 0] = 0.0  # black pixels: finite even where the HLG gamma is below 1
+    selected = display_to_luminance(values, params)
+    monkeypatch.setattr(display_module, "_branches", lambda params: (True, True, True))
+    everything = display_to_luminance(values, params)
+    assert torch.isfinite(everything).all()
+    torch.testing.assert_close(everything, selected)
+    for i, display in enumerate(displays[:-1]):
+        torch.testing.assert_close(selected[i], display.to_luminance(values[i]))

@@ -62,7 +62,8 @@ class IQADataModule(pl.LightningDataModule):
     Args:
         source: labelled source dataset (e.g. SDR), or None.
         target: target dataset (e.g. HDR; may be unlabelled), or None.
-        patch_size: patch side in pixels (the model's).
+        patch_size: patch side in pixels (the model's); None = whole images, one pair per
+            validation/test batch (metrics that need no training, e.g. ``model=pu_ssim``).
         patches: patches per image for ``train``, ``val`` and ``test``.
         test_repeats: patch draws averaged per test image.
         split: content ratios for ``train``/``val``/``test``, or ``"official"`` for each
@@ -91,7 +92,7 @@ class IQADataModule(pl.LightningDataModule):
         self,
         source: PairSource | None,
         target: PairSource | None,
-        patch_size: int,
+        patch_size: int | None,
         patches: Mapping[str, int],
         test_repeats: int = 1,
         split: Mapping[str, float] | None = None,
@@ -354,7 +355,9 @@ class IQADataModule(pl.LightningDataModule):
                 if world_size > 1
                 else None
             )
-            loaders.append(self._loader(dataset, self.eval_batch_size, sampler))
+            # whole images (patch_size null) differ in size from pair to pair: one per batch
+            batch_size = 1 if self.patch_size is None else self.eval_batch_size
+            loaders.append(self._loader(dataset, batch_size, sampler))
         return loaders
 
     def val_dataloader(self) -> list[DataLoader]:

@@ -9,10 +9,17 @@ import torch
 from torch.utils.data import Dataset
 
 from hdr_iqa.data.image_cache import ImageCache
-from hdr_iqa.data.patches import extract_patches, patch_centres, sample_positions
+from hdr_iqa.data.patches import (
+    WHOLE_IMAGE_CENTRE,
+    extract_patches,
+    patch_centres,
+    sample_positions,
+    whole_images,
+)
 from hdr_iqa.data.records import PairRecord
 from hdr_iqa.data.sampling import SeededIndex, sample_generator
 from hdr_iqa.errors import DataError
+from hdr_iqa.io import container_values
 
 
 def eval_generator(seed: int, height: int, width: int, repeat: int) -> torch.Generator:
@@ -31,7 +38,8 @@ class PairDataset(Dataset):
 
     Args:
         records: the pairs.
-        patch_size: patch side P in pixels.
+        patch_size: patch side P in pixels; None = whole images (for metrics that need no
+            training: each image is one "patch", N = R = 1, no flips, whatever the counts).
         num_patches: patches N per image.
         train: random positions and flips; drawn from the sample seed when the key is an
             ``(index, sample_seed)`` pair (:class:`~hdr_iqa.data.sampling.EpochSampler`), else
@@ -47,14 +55,15 @@ class PairDataset(Dataset):
     Each item is a dict with ``ref``, ``dist``: (R, N, 3, P, P) uint8 (display-encoded) or
     float32 (when any record is in cd/m^2 or has a ``pixel_scale``: display-encoded values then
     become [0, 1] floats; no ``ref`` for no-reference records, ``ref=None``);
-    ``pos``: (R, N, 2) float32 normalised patch centres; ``score``: float32 target (NaN if
+    ``pos``: (R, N, 2) float32 normalised patch centres (whole images: ``ref``, ``dist``
+    (1, 1, 3, H, W) and ``pos`` (0.5, 0.5)); ``score``: float32 target (NaN if
     unlabelled); ``display``: (NUM_PARAMS,) display parameters; ``index``: int.
     """
 
     def __init__(
         self,
         records: Sequence[PairRecord],
-        patch_size: int,
+        patch_size: int | None,
         num_patches: int,
         train: bool,
         repeats: int = 1,
@@ -69,6 +78,8 @@ class PairDataset(Dataset):
             )
         self.records = list(records)
         self.patch_size = patch_size
+        if patch_size is None:  # whole images
+            num_patches, repeats, flips = 1, 1, False
         self.num_patches = num_patches
         self.train = train
         self.repeats = repeats
@@ -99,6 +110,9 @@ class PairDataset(Dataset):
         # only the reference (the scene) is checked for relative-looking HDR values: a
         # distorted image may legitimately be dark (e.g. clipped highlights)
         images = [self._cache.get(path, warn_relative=i == 0) for i, path in enumerate(paths)]
+        if record.display.bits:  # 10/12-bit signals in 16-bit files
+            bits = record.display.bits
+            images = [container_values(i, bits, p) for i, p in zip(images, paths, strict=True)]
         ref = images[0]
         for path, image in zip(paths[1:], images[1:], strict=True):
             if image.shape != ref.shape:
@@ -120,6 +134,8 @@ class PairDataset(Dataset):
         index, sample_seed = key if isinstance(key, tuple) else (key, None)
         record = self.records[index]
         images = self._load_images(record)
+        if self.patch_size is None:
+            return self._item(whole_images(images), torch.tensor([[WHOLE_IMAGE_CENTRE]]), index)
         height, width = images[0].shape[:2]
         train_generator = None if sample_seed is None else sample_generator(sample_seed)
         draws = []  # (tops, lefts) of the R draws
@@ -137,12 +153,17 @@ class PairDataset(Dataset):
         flip_cols = self.flips and bool(torch.rand((), generator=train_generator) < 0.5)
         flip_rows = self.flips and bool(torch.rand((), generator=train_generator) < 0.5)
         cut = extract_patches(images, tops, lefts, self.patch_size, flip_rows, flip_cols)
-        stacked = self._to_output(cut, record).unflatten(1, (self.repeats, self.num_patches))
         pos = patch_centres(tops, lefts, height, width, self.patch_size)  # (R*N, 2) (row, col)
         if flip_cols:  # a mirrored patch sits at the mirrored position
             pos[:, 1] = 1.0 - pos[:, 1]
         if flip_rows:
             pos[:, 0] = 1.0 - pos[:, 0]
+        return self._item(cut, pos, index)
+
+    def _item(self, cut: torch.Tensor, pos: torch.Tensor, index: int) -> dict:
+        """The sample from its (K, R*N, 3, P, P) patches and (R*N, 2) centres."""
+        record = self.records[index]
+        stacked = self._to_output(cut, record).unflatten(1, (self.repeats, self.num_patches))
         pos = pos.view(self.repeats, self.num_patches, 2)
         return {
             **{key: stacked[i] for i, key in enumerate(self.image_keys)},

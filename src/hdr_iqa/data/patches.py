@@ -126,3 +126,23 @@ def gather_patches(
     rows = (tops.to(images.device)[:, None] + offsets)[:, :, None]  # (N, P, 1)
     cols = (lefts.to(images.device)[:, None] + offsets)[:, None, :]  # (N, 1, P)
     return images[:, rows, cols].permute(0, 1, 4, 2, 3).contiguous()
+
+
+def whole_images(images: torch.Tensor | Sequence[np.ndarray]) -> torch.Tensor:
+    """Each image as one "patch" (the ``patch_size: null`` sampling of whole-image metrics).
+
+    Args:
+        images: K images of the same size, (K, H, W, C) tensor or (H, W, C) numpy arrays.
+    Returns:
+        (K, 1, C, H, W), same dtype as ``images`` (a copy).
+    """
+    if not isinstance(images, torch.Tensor):
+        shapes = {image.shape for image in images}
+        if len(shapes) > 1:
+            raise ValueError(f"images differ in size: {sorted(shapes)}")
+        images = torch.from_numpy(np.stack(images))
+    return images.permute(0, 3, 1, 2).unsqueeze(1).contiguous()
+
+
+WHOLE_IMAGE_CENTRE = (0.5, 0.5)
+"""Normalised centre (row, col) of a whole-image "patch"."""

@@ -32,7 +32,12 @@ import numpy as np
 import torch
 
 from hdr_iqa.errors import ConfigError, DataError
-from hdr_iqa.io import clean_luminance, image_encoding, read_image
+from hdr_iqa.io import (
+    clean_luminance,
+    container_values,
+    image_encoding,
+    read_image,
+)
 from hdr_iqa.photometry import DisplayModel
 from hdr_iqa.utils.config import config_dir
 
@@ -131,6 +136,13 @@ def resolve_display(
     return chosen
 
 
+def container_pixels(image: Image, display: DisplayModel) -> torch.Tensor:
+    """The pixels of ``image``, with a 16-bit file's values read as ``display.bits``-bit codes."""
+    if image.encoding != "display" or not display.bits or not image.pixels.is_floating_point():
+        return image.pixels
+    return torch.from_numpy(container_values(image.pixels.numpy(), display.bits, image.name))
+
+
 DISPLAY_TOLERANCE = 1e-6
 """Display-encoded floats may stray this far outside [0, 1] (rounding)."""
 
@@ -181,26 +193,33 @@ def as_display(display: DisplayLike) -> DisplayModel | None:
 @functools.lru_cache(maxsize=32)
 def display_preset(name: str) -> DisplayModel:
     """The display preset ``conf/display/<name>.yaml`` (composed like the command line does)."""
+    return _instantiate_display(config_option("display", name), f"display={name}")
+
+
+def config_option(group: str, name: str) -> dict:
+    """The resolved config of option ``name`` of ``conf/<group>/`` (as ``group=name`` composes
+    it); an unknown name lists the options."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
     from omegaconf import OmegaConf
 
-    presets = sorted(p.stem for p in (Path(config_dir()) / "display").glob("*.yaml"))
-    if name not in presets:
-        close = difflib.get_close_matches(name, presets, n=1)
+    options = sorted(p.stem for p in (Path(config_dir()) / group).glob("*.yaml"))
+    if name not in options:
+        close = difflib.get_close_matches(name, options, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(
-            f"unknown display {name!r}; presets: {presets} (or {ABSOLUTE!r} for cd/m^2).{hint}"
-        )
+        kind, extra = "options", ""
+        if group == "display":
+            kind, extra = "presets", f" (or {ABSOLUTE!r} for cd/m^2)"
+        raise ConfigError(f"unknown {group} {name!r}; {kind}: {options}{extra}.{hint}")
     backup = get_gh_backup()  # the API may run inside a Hydra application
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-            config = compose(config_name=None, overrides=[f"+display={name}"]).display
+            config = compose(config_name=None, overrides=[f"+{group}={name}"])[group]
     finally:
         restore_gh_from_backup(backup)
-    return _instantiate_display(OmegaConf.to_container(config, resolve=True), f"display={name}")
+    return OmegaConf.to_container(config, resolve=True)
 
 
 def _instantiate_display(config: dict[str, Any], key: str) -> DisplayModel:
@@ -219,8 +238,8 @@ def describe_display(display: DisplayModel) -> str:
     """Short description, e.g. ``100 cd/m^2 peak, 1000:1, gamma 2.2, 100 lux``."""
     if display.absolute:
         return "absolute (cd/m^2)"
-    curve = "sRGB" if display.eotf == "srgb" else f"gamma {display.gamma:g}"
-    return f"{display.peak:g} cd/m^2 peak, {display.contrast:g}:1, {curve}, {display.ambient:g} lux"
+    curve, peak = display.curve, display.peak
+    return f"{peak:g} cd/m^2 peak, {display.contrast:g}:1, {curve}, {display.ambient:g} lux"
 
 
 def _describe(display: DisplayLike) -> str:

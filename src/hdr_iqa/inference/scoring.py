@@ -21,7 +21,13 @@ from functools import partial
 import torch
 
 from hdr_iqa.data.pair_dataset import eval_generator
-from hdr_iqa.data.patches import extract_patches, patch_centres, sample_positions
+from hdr_iqa.data.patches import (
+    WHOLE_IMAGE_CENTRE,
+    extract_patches,
+    patch_centres,
+    sample_positions,
+    whole_images,
+)
 from hdr_iqa.errors import ConfigError, DataError
 from hdr_iqa.models import IQAModel, PieAPP
 from hdr_iqa.module import IQAModule
@@ -34,7 +40,8 @@ class Patching:
     """Where the patches of one image are cut.
 
     Attributes:
-        patch_size: patch side P in pixels (the model's).
+        patch_size: patch side P in pixels (the model's); None = the whole image, one draw
+            (metrics without training).
         num_patches: patches per draw (the checkpoint's test count by default).
         repeats: draws per image; the score is their mean.
         seed: seed of the draws (the run's ``data.seed``).
@@ -42,7 +49,7 @@ class Patching:
             P x P patches with this stride (plus a last row/column aligned to the border), one draw.
     """
 
-    patch_size: int
+    patch_size: int | None
     num_patches: int
     repeats: int = 1
     seed: int = 0
@@ -50,7 +57,7 @@ class Patching:
 
     @property
     def draws(self) -> int:
-        return 1 if self.stride else self.repeats
+        return 1 if self.stride or self.patch_size is None else self.repeats
 
     def positions(self, height: int, width: int, repeat: int) -> tuple[torch.Tensor, ...]:
         """Top-left corners (tops, lefts), int64 (N,), of draw ``repeat``."""
@@ -134,7 +141,8 @@ class PairScorer:
 
     @property
     def device(self) -> torch.device:
-        return next(self.module.parameters()).device
+        tensors = [*self.module.parameters(), *self.module.buffers()]
+        return tensors[0].device if tensors else torch.device("cpu")
 
     @torch.inference_mode()
     def score(self, pixels: torch.Tensor, display: torch.Tensor) -> torch.Tensor:
@@ -146,6 +154,8 @@ class PairScorer:
                 or cd/m^2).
             display: (NUM_PARAMS,) display parameters of the pair.
         """
+        if self.patching.patch_size is None:  # the whole image, as the test loop gives it
+            return self.module(self._whole_batch(pixels, display))[0]
         height, width = pixels.shape[1:3]
         draws = [self.patching.positions(height, width, r) for r in range(self.patching.draws)]
         num_patches = len(draws[0][0])
@@ -194,6 +204,15 @@ class PairScorer:
         batch = {"dist": patches[-1:], "pos": pos[None], "display": display[None]}
         if len(pixels) == 2:
             batch["ref"] = patches[:1]
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def _whole_batch(self, pixels: torch.Tensor, display: torch.Tensor) -> dict:
+        """The test loop's batch of one whole-image sample: ``ref``/``dist`` (1, 1, 1, 3, H, W)."""
+        images = whole_images(pixels)[:, None]  # (K, 1, 1, 3, H, W)
+        pos = torch.tensor([[WHOLE_IMAGE_CENTRE]])[None]  # (1, 1, 1, 2)
+        batch = {"dist": images[-1:], "pos": pos, "display": display[None]}
+        if len(pixels) == 2:
+            batch["ref"] = images[:1]
         return {k: v.to(self.device) for k, v in batch.items()}
 
     def _features(self, pixels: torch.Tensor, chunk: tuple, display: torch.Tensor) -> dict:

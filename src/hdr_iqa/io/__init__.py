@@ -1,5 +1,6 @@
 """Image input/output: display-encoded formats and HDR (absolute luminance) formats."""
 
+from hdr_iqa.io.code_values import container_values
 from hdr_iqa.io.images import (
     DISPLAY_SUFFIXES,
     LUMINANCE_SUFFIXES,
@@ -31,6 +32,7 @@ __all__ = [
     "RelativeLuminanceWarning",
     "check_luminance",
     "clean_luminance",
+    "container_values",
     "describe_image",
     "image_encoding",
     "looks_relative",

@@ -15,8 +15,9 @@ import math
 
 import torch
 
-from hdr_iqa.photometry.display import PARAM_FIELDS
+from hdr_iqa.photometry.display import EOTFS, PARAM_FIELDS, display_to_luminance
 from hdr_iqa.photometry.pu21 import PU21
+from hdr_iqa.photometry.transfer import srgb_eotf
 
 BLOCK_ELEMENTS = 1 << 16
 """Values per block: 256 KiB of float32 (plus one temporary), within a core's L2 cache."""
@@ -45,7 +46,7 @@ def chain_blocked(
     rows = max(1, BLOCK_ELEMENTS // (channels * pixels))  # of L per block
     columns = min(pixels, max(1, BLOCK_ELEMENTS // channels))  # of S per block
     for b, params in enumerate(display.tolist()):
-        show = _display_fn(dict(zip(PARAM_FIELDS, params, strict=True)), scale)
+        show = _display_fn(dict(zip(PARAM_FIELDS, params, strict=True)), display[b], scale)
         for l0 in range(0, source.shape[1], rows):
             for s0 in range(0, pixels, columns):
                 block = out[b, l0 : l0 + rows, :, s0 : s0 + columns]  # (l, 3, s)
@@ -86,23 +87,31 @@ def lookup_blocked(images: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
     return out.reshape(images.shape)
 
 
-def _display_fn(params: dict[str, float], scale: float):
-    """In-place display model of one sample: block of pixel values -> block of cd/m^2."""
+def _display_fn(params: dict[str, float], vector: torch.Tensor, scale: float):
+    """In-place display model of one sample: block of pixel values -> block of cd/m^2.
+
+    ``vector`` is the sample's (NUM_PARAMS,) parameters; PQ, HLG and BT.2020 displays (whose
+    OOTF or primaries mix the channels of a (l, 3, s) block) use the vectorised model.
+    """
     if params["absolute"] > 0:
         return lambda block: block
+    if params["eotf"] >= EOTFS.index("pq") or params["bt2020"] > 0:
+
+        def show_wide(block: torch.Tensor) -> torch.Tensor:
+            rgb = block.mul_(scale).unsqueeze(-1)  # (l, 3, s, 1): RGB on axis -3
+            return block.copy_(display_to_luminance(rgb, vector).squeeze(-1))
+
+        return show_wide
     black = params["peak"] / params["contrast"]
     reflected = params["reflectivity"] * params["ambient"] / math.pi
     gain = params["peak"] - black - params["gog"] * reflected
     offset = black + reflected
 
-    if params["srgb_eotf"] > 0:
+    if params["eotf"] == EOTFS.index("srgb"):
 
         def show(block: torch.Tensor) -> torch.Tensor:
             encoded = block.mul_(scale).clamp_(0.0, 1.0)
-            linear = torch.where(
-                encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055).pow(2.4)
-            )
-            return encoded.copy_(linear).mul_(gain).add_(offset)
+            return encoded.copy_(srgb_eotf(encoded)).mul_(gain).add_(offset)
 
         return show
     gamma = params["gamma"]

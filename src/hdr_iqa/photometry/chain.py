@@ -12,6 +12,8 @@ from torch import nn
 
 from hdr_iqa.photometry.blocked import chain_blocked, lookup_blocked
 from hdr_iqa.photometry.display import (
+    EOTFS,
+    PARAM_FIELDS,
     DisplayModel,
     display_to_luminance,
     jitter_display_params,
@@ -71,7 +73,7 @@ class PhotometricChain(nn.Module):
             if self.training and self.jitter_display:
                 display = jitter_display_params(display.float())
             if self._use_blocked(images):
-                if images.dtype == torch.uint8:  # the chain of each of the 256 levels
+                if images.dtype == torch.uint8 and per_channel(display):  # each of 256 levels
                     levels = torch.arange(256, dtype=torch.uint8).expand(len(display), 3, 1, 256)
                     table = self._vectorised(levels, display).flatten(2)  # (B, 3, 256)
                     return lookup_blocked(images, table)
@@ -96,8 +98,10 @@ class PhotometricChain(nn.Module):
         if images.dtype == torch.uint8:
             values = values.mul_(1.0 / 255.0)
         luminance = display_to_luminance(values, display)
-        if self.scheme == "srgb":
-            absolute = display[:, 0].reshape((-1,) + (1,) * (values.dim() - 1)) > 0
+        if self.scheme == "srgb":  # HDR code values (PQ, HLG) are shown like absolute ones
+            eotf = display[:, PARAM_FIELDS.index("eotf")]
+            hdr = (display[:, PARAM_FIELDS.index("absolute")] > 0) | (eotf >= EOTFS.index("pq"))
+            absolute = hdr.reshape((-1,) + (1,) * (values.dim() - 1))
             shown = luminance_to_display(luminance, self.srgb_reference)
             encoded = torch.where(absolute, shown, values.clamp(0.0, 1.0))
         else:
@@ -106,3 +110,26 @@ class PhotometricChain(nn.Module):
 
     def extra_repr(self) -> str:
         return f"scheme={self.scheme!r}, pu_variant={self.pu.variant!r}"
+
+
+def per_channel(display: torch.Tensor) -> bool:
+    """True if every display of (B, NUM_PARAMS) acts on each channel alone (no HLG, BT.2020)."""
+    eotf = display[:, PARAM_FIELDS.index("eotf")]
+    wide = display[:, PARAM_FIELDS.index("bt2020")]
+    return not bool(((eotf == EOTFS.index("hlg")) | (wide > 0)).any())
+
+
+class LuminanceChain(nn.Module):
+    """The display model alone: pixels -> emitted luminance in cd/m^2 (no PU21, no scaling).
+
+    The input of metrics that model vision on absolute light themselves (ColorVideoVDP).
+    Same shapes and input encodings as :class:`PhotometricChain`; output (B, ..., 3, H, W)
+    float32 linear BT.709 RGB in cd/m^2, black level and screen reflections included.
+    """
+
+    def forward(self, images: torch.Tensor, display: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device_type=images.device.type, enabled=False):
+            values = images.float()
+            if images.dtype == torch.uint8:
+                values = values.mul_(1.0 / 255.0)
+            return display_to_luminance(values, display.float())

@@ -14,7 +14,7 @@ import torch
 from skimage.metrics import structural_similarity
 
 from hdr_iqa.photometry import PU21, DisplayModel
-from hdr_iqa.photometry.display import srgb_eotf
+from hdr_iqa.photometry.transfer import srgb_eotf
 
 REFERENCE_FILES = (
     "astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "hubble_deep_field.jpg",

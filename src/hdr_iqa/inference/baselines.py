@@ -1,0 +1,67 @@
+"""Metrics that need no training (``model=psnr|ssim|pu_psnr|pu_ssim|cvvdp``) without a checkpoint.
+
+``eval``, ``predict`` and the Python API build them from ``conf/model/<name>.yaml`` instead of
+restoring a checkpoint; everything after that (test loop, scoring, results) is shared.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import hydra
+
+from hdr_iqa.errors import ConfigError
+from hdr_iqa.inference.checkpoint import model_name
+from hdr_iqa.inference.inputs import config_option
+from hdr_iqa.models import MODEL_REGISTRY
+from hdr_iqa.models.baselines import BASELINE_DIRECTION, BaselineMetric
+from hdr_iqa.module import BaselineModule
+
+DEFAULT_DISPLAY = "sdr_100"
+"""Display of display-encoded data and inputs when a baseline run names none (train.yaml's)."""
+
+
+def baseline_names() -> list[str]:
+    """Registered models that need no training, e.g. ``['cvvdp', 'psnr', ...]``."""
+    return sorted(n for n, c in MODEL_REGISTRY.items() if issubclass(c, BaselineMetric))
+
+
+def is_baseline(name: object) -> bool:
+    return isinstance(name, str) and name in baseline_names()
+
+
+def build_baseline(run_config: Mapping[str, Any]) -> BaselineModule:
+    """The module of ``run_config["model"]`` (a baseline's model config), in eval mode.
+
+    Raises:
+        ConfigError: the config is a model that needs training (then a checkpoint is needed).
+    """
+    model_config = copy.deepcopy(dict(run_config["model"]))
+    name = model_name(dict(run_config))
+    if not is_baseline(name):
+        raise ConfigError(
+            f"model={name} needs training: give ckpt_path=<checkpoint of a trained run> "
+            f"(models that need none: {baseline_names()})"
+        )
+    module = hydra.utils.instantiate(model_config, _convert_="all")
+    module.run_config = dict(run_config)
+    return module.eval()
+
+
+def baseline_config(name: str) -> dict[str, Any]:
+    """A run config ``{"model": ..., "display": ...}`` of the baseline ``name``."""
+    if not is_baseline(name):
+        raise ConfigError(
+            f"{name!r} is not a metric without training; those are {baseline_names()}"
+        )
+    return {
+        "model": config_option("model", name),
+        "display": config_option("display", DEFAULT_DISPLAY),
+    }
+
+
+def baseline_units(name: str) -> str:
+    """What a baseline's scores are, e.g. ``'1 - SSIM (0 = reference quality)'``."""
+    return BASELINE_DIRECTION[name].units
