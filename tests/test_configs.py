@@ -24,13 +24,15 @@ def test_model_norm_da_instantiate(make_cfg, norm, da):
     assert (module.coral is None) == (da == "none")
 
 
-DISPLAYS = {  # option -> what it sets (peak in cd/m^2, contrast, jitter, reflection model)
+DISPLAYS = {  # option -> what it sets (peak in cd/m^2, contrast, jitter, EOTF, primaries, ...)
     "sdr_100": dict(peak=100.0, contrast=1000.0, peak_std=0.0, ambient_std=0.0,
                     reflection="additive"),
     "sdr_100_random": dict(peak=100.0, peak_std=10.0, ambient_std=25.0),
     "sdr_100_gog": dict(peak=100.0, reflection="gog", peak_std=0.0),
     "hdr_5000": dict(peak=5000.0, contrast=50000.0, peak_std=0.0, ambient_std=0.0),
     "hdr_5000_random": dict(peak=5000.0, contrast=50000.0, peak_std=500.0, ambient_std=25.0),
+    "hdr_pq": dict(peak=1500.0, contrast=1e6, ambient=10.0, eotf="pq", colorspace="bt2020"),
+    "hdr_hlg": dict(peak=1500.0, contrast=1e6, ambient=10.0, eotf="hlg", colorspace="bt2020"),
 }  # fmt: skip
 TRAINERS = {  # option -> the Trainer settings it is for
     "default": dict(accelerator="auto", devices=1, precision="32-true", strategy="auto"),
