@@ -34,7 +34,12 @@ def offline(monkeypatch):
 
 
 def test_offline_run_logs_metrics_plots_splits_and_resumes(make_cfg, tmp_path, offline):
-    train(make_cfg(*WANDB, "tags=[unit,wandb]", tiny=False))
+    cfg = make_cfg(*WANDB, "tags=[unit,wandb]", tiny=False)
+    display_name = cfg.logger.wandb.name  # the tiny sizes as given last (train=4, batch_size=8)
+    assert display_name == "pieapp-pmax-coral-w0.025-s0-train4-val1-test2-batch_size8-" + (
+        "eval_batch_size8"
+    )
+    train(cfg)
     wandb.finish()
     last = tmp_path / "checkpoints/last.ckpt"
     run_id = run_id_from_checkpoint(last)
@@ -53,6 +58,7 @@ def test_offline_run_logs_metrics_plots_splits_and_resumes(make_cfg, tmp_path, o
     records = read_records(path)
     run = next(r.run for r in records if r.WhichOneof("record_type") == "run")
     assert list(run.tags) == ["unit", "wandb"] and run.job_type == "train"
+    assert run.display_name == display_name
     config_keys = {u.key for r in records if r.WhichOneof("record_type") == "config"
                    for u in r.config.update}  # fmt: skip
     assert {"model", "data", "da", "norm", "trainer"} <= config_keys  # the resolved config
@@ -70,11 +76,23 @@ def test_offline_run_logs_metrics_plots_splits_and_resumes(make_cfg, tmp_path, o
     assert len(resumed["train/loss"]) == 2  # the second epoch's steps
 
 
-def test_sweep_jobs_share_a_wandb_group(make_cfg, tmp_path):
+def test_sweep_jobs_share_a_wandb_group_and_are_named_by_their_settings(make_cfg, tmp_path):
     single = make_cfg("logger=wandb", tiny=False)
     assert single.logger.wandb.group is None
-    swept = make_cfg("logger=wandb", "hydra.mode=MULTIRUN", tiny=False)
+    assert single.logger.wandb.name == "pieapp-pmax-coral-w0.025-s0"  # the shipped defaults
+    job = ["model=vtamiq", "norm=n255", "da.weight=0.1", "data.fold=2", "seed=1"]
+    swept = make_cfg("logger=wandb", "hydra.mode=MULTIRUN", *job, "paths.data_dir=/d", tiny=False)
     from hydra.core.hydra_config import HydraConfig
 
     sweep_dir = Path(HydraConfig.get().sweep.dir).name
     assert swept.logger.wandb.group == f"train-{sweep_dir}"
+    assert swept.logger.wandb.name == "vtamiq-n255-coral-w0.1-f2-s1"
+    no_da = make_cfg("logger=wandb", "da=none", "model.optimizer.lr=1e-3", "experiment=demo",
+                     tiny=False)  # fmt: skip
+    assert no_da.logger.wandb.name == "pieapp-pmax-none-s0-lr1e-3-demo"  # as written
+    named = make_cfg("logger=wandb", "logger.wandb.name=mine", tiny=False)
+    assert named.logger.wandb.name == "mine"
+    baseline = make_cfg(
+        "logger=wandb", "model=psnr", "data=synthetic", config_name="eval", tiny=False
+    )
+    assert baseline.logger.wandb.name == "psnr-synthetic"

@@ -1,5 +1,6 @@
-"""ResultsWriter: the results set is complete or absent, files have normal permissions, and a
-test set without a valid prediction is an error (no ``n: 0`` result)."""
+"""ResultsWriter: the results set is complete or absent, files have normal permissions, a
+test set without a valid prediction is an error (no ``n: 0`` result), and the scatter plots
+are PNGs in the set for every logger and figures in TensorBoard."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import errno
 import json
 import os
 import stat
+import struct
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -43,13 +45,51 @@ def test_every_file_of_a_run_honours_the_umask(tiny_run):
     assert oct(stat.S_IMODE((tiny_run / "results").stat().st_mode)) == oct(0o777 & ~UMASK)
 
 
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height of a PNG file (checks the signature and the IHDR chunk)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", path
+    return struct.unpack(">II", data[16:24])
+
+
+def test_scatter_plots_are_pngs_in_the_results_set_with_the_default_logger(tiny_run):
+    config = (tiny_run / "config.yaml").read_text()
+    assert "hdr_iqa.loggers.CSVLogger" in config and "WandbLogger" not in config
+    for name in ("sdr", "hdr"):
+        path = tiny_run / f"results/scatter_{name}.png"
+        assert png_size(path) == (450, 400)  # 4.5 x 4 in at 100 dpi
+    assert not (tiny_run / "tensorboard").exists()
+
+
+def test_tensorboard_gets_the_scatter_plots_as_figures(tiny_run, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    eval_dir = tmp_path / "eval"
+    assert eval_command(eval_dir, tiny_run / "checkpoints/last.ckpt", "logger=tensorboard") == 0
+    events = EventAccumulator(str(eval_dir / "tensorboard"), size_guidance={"images": 0})
+    events.Reload()
+    assert sorted(events.Tags()["images"]) == ["test/hdr/scatter", "test/sdr/scatter"]
+    for name in ("sdr", "hdr"):
+        (image,) = events.Images(f"test/{name}/scatter")
+        assert (image.width, image.height) == (450, 400)
+        assert image.encoded_image_string[:4] == b"\x89PNG"
+        assert png_size(eval_dir / f"results/scatter_{name}.png") == (450, 400)
+
+
+def test_plots_false_writes_no_scatter_plot(tiny_run, tmp_path):
+    eval_dir = tmp_path / "eval"
+    ckpt = tiny_run / "checkpoints/last.ckpt"
+    assert eval_command(eval_dir, ckpt, "callbacks.results.plots=false") == 0
+    assert not list((eval_dir / "results").glob("scatter_*"))
+
+
 def test_a_failed_results_write_keeps_the_previous_set(tiny_run, tmp_path, monkeypatch, capsys):
     """A second evaluation into the same directory runs out of space on its last file."""
     eval_dir = tmp_path / "eval"
     assert eval_command(eval_dir, tiny_run / "checkpoints/last.ckpt") == 0
     before = {p.name: p.read_bytes() for p in (eval_dir / "results").iterdir()}
     assert set(before) == {"metrics.json", "metrics.csv", "predictions_sdr.csv",
-                           "predictions_hdr.csv"}  # fmt: skip
+                           "predictions_hdr.csv", "scatter_sdr.png", "scatter_hdr.png"}  # fmt: skip
     (eval_dir / "results/metrics.json").write_text("{}")  # so a rewrite would show
     before["metrics.json"] = b"{}"
     fsync = os.fsync
@@ -85,7 +125,7 @@ def writer_inputs(predictions: dict, metrics: dict) -> tuple:
     """A trainer and module after testing two datasets of three pairs."""
     records = [SimpleNamespace(ref=f"r{i}", dist=f"d{i}", content=f"c{i}") for i in range(3)]
     datamodule = SimpleNamespace(eval_records=lambda split: {"sdr": records, "hdr": records})
-    trainer = SimpleNamespace(callback_metrics=metrics, datamodule=datamodule)
+    trainer = SimpleNamespace(callback_metrics=metrics, datamodule=datamodule, loggers=[])
     module = SimpleNamespace(test_predictions=predictions, test_evaluations={})
     return trainer, module
 

@@ -6,24 +6,36 @@ The results set replaces ``results/`` as a whole once every file is written.
 <output_dir>/results/metrics.json|csv     test metrics per dataset (evaluation protocol:
                                           raw and logistic-fitted, fit parameters in the JSON)
 <output_dir>/results/predictions_<dataset>.csv   one row per test pair
+<output_dir>/results/scatter_<dataset>.png       prediction vs target with the fitted curve
+
+The scatter plots also go to the run's loggers: TensorBoard gets them as figures
+(``add_figure``), W&B as images, both under ``test/<dataset>/scatter``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import logging
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
 from hdr_iqa.data.records import QUALITY_DIRECTION
-from hdr_iqa.errors import EvaluationError
+from hdr_iqa.errors import EvaluationError, WriteError
 from hdr_iqa.metrics import METRIC_NAMES
+from hdr_iqa.metrics.plots import png_bytes, scatter_figures
 from hdr_iqa.utils.files import atomic_directory, atomic_write_text
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +63,23 @@ def _cell(value: object) -> object:
 
 
 class ResultsWriter(pl.Callback):
-    """Save splits at set-up and test metrics + per-pair predictions after testing.
+    """Save splits at set-up and test metrics, per-pair predictions and plots after testing.
 
-    The results set (``metrics.json``, ``metrics.csv``, ``predictions_<dataset>.csv``) replaces
-    ``results/`` as a whole (:func:`~hdr_iqa.utils.files.atomic_directory`): a failed write
-    leaves the previous set. A test set without a single valid (finite) prediction is an
+    The results set (``metrics.json``, ``metrics.csv``, ``predictions_<dataset>.csv``,
+    ``scatter_<dataset>.png``) replaces ``results/`` as a whole
+    (:func:`~hdr_iqa.utils.files.atomic_directory`): a failed write leaves the previous set.
+    A test set without a single valid (finite) prediction is an
     :class:`~hdr_iqa.errors.EvaluationError`, not a result with ``n: 0``.
+
+    Args:
+        output_dir: the run directory.
+        plots: write the scatter plots and log them to the TensorBoard and W&B loggers.
     """
 
-    def __init__(self, output_dir: str | Path) -> None:
+    def __init__(self, output_dir: str | Path, plots: bool = True) -> None:
         super().__init__()
         self.output_dir = Path(output_dir)
+        self.plots = plots
 
     @rank_zero_only
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
@@ -72,11 +90,55 @@ class ResultsWriter(pl.Callback):
     @rank_zero_only
     def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         files = results_files(trainer, pl_module)
+        figures = scatter_figures(pl_module) if self.plots else {}
         results = self.output_dir / "results"
         with atomic_directory(results) as tmp:
             for name, text in files.items():
                 atomic_write_text(tmp / name, text)
+            for name, figure in figures.items():
+                _write_bytes(tmp / f"scatter_{name}.png", png_bytes(figure))
         log.info("test results written to %s", results)
+        log_scatter_plots(trainer, figures, results)
+
+
+def log_scatter_plots(trainer: pl.Trainer, figures: dict[str, Figure], results: Path) -> None:
+    """Each dataset's scatter plot to the trainer's loggers as ``test/<dataset>/scatter``:
+    a figure for TensorBoard, the written ``scatter_<dataset>.png`` as an image for W&B."""
+    for logger in trainer.loggers if figures else ():
+        if isinstance(logger, TensorBoardLogger):
+            for name, figure in figures.items():
+                logger.experiment.add_figure(
+                    f"test/{name}/scatter", figure, global_step=trainer.global_step, close=False
+                )
+            logger.experiment.flush()
+        elif isinstance(logger, WandbLogger):
+            import wandb
+
+            images = {
+                f"test/{name}/scatter": wandb.Image(
+                    str(results / f"scatter_{name}.png"), caption=QUALITY_DIRECTION
+                )
+                for name in figures
+            }
+            logger.experiment.log(images)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file ``path`` (mode 0666 less the umask), fsync'ed; an
+    ``OSError`` becomes a :class:`~hdr_iqa.errors.WriteError` naming the file."""
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        written = WriteError(f"cannot write {path}: {error.strerror or error}")
+        written.errno = error.errno
+        raise written from None
 
 
 def results_files(trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, str]:

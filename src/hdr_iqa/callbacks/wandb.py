@@ -1,20 +1,22 @@
 """W&B extras on top of Lightning's ``WandbLogger`` (inert when no ``WandbLogger`` is attached).
 
 * the split file (``splits.json``) as a ``splits`` artifact when training starts;
-* after testing, a predicted-vs-target scatter plot per dataset (with the fitted logistic of
-  the evaluation protocol), logged as an image and saved as ``results/scatter_<dataset>.png``;
+* the run's name from its settings (:func:`run_name`, the ``${run_name:}`` resolver of
+  ``conf/logger/wandb.yaml``), e.g. ``pieapp-pmax-coral-w0.025-f0-s1``;
 * the W&B run id in every checkpoint (this callback's state), so that a run resumed with
   ``ckpt_path=...`` continues the same W&B run (:func:`resume_wandb_run`).
 
 Losses per term, validation/test metrics and the learning rate reach W&B through ``self.log``;
-the resolved config through ``logger.log_hyperparams`` in :mod:`hdr_iqa.train`. Everything works
-offline (``WANDB_MODE=offline``): the run is stored under ``<run dir>/wandb/offline-run-*`` and
-can be uploaded later with ``wandb sync``.
+the test scatter plots from :class:`~hdr_iqa.callbacks.ResultsWriter`; the resolved config
+through ``logger.log_hyperparams`` in :mod:`hdr_iqa.train`. Everything works offline
+(``WANDB_MODE=offline``): the run is stored under ``<run dir>/wandb/offline-run-*`` and can be
+uploaded later with ``wandb sync``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,49 @@ from omegaconf import DictConfig, open_dict
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
-from hdr_iqa.data.records import QUALITY_DIRECTION
-from hdr_iqa.metrics import Evaluation
-
 log = logging.getLogger(__name__)
 STATE_KEY = "WandbExtras"
+NAME_KEYS = {"da.weight": "w", "data.fold": "f", "seed": "s"}
+"""Settings always in a run's name after model, norm and da, with their short prefixes."""
+NAME_SKIPPED = ("hydra", "paths", "logger", "callbacks", "trainer", "tags", "ckpt_path",
+                "task_name", "extras", "local", "gpu_pool", "data.num_workers",
+                "data.decoded_cache", "data.root", "srgb_weights")  # fmt: skip
+"""Overrides (keys or key prefixes) that never go into a run's name: where and how it runs."""
+
+
+def run_name(
+    choices: Mapping[str, Any], values: Mapping[str, Any], overrides: Sequence[str] = ()
+) -> str:
+    """A W&B run's name: the ``model``, ``norm`` and ``da`` choices, ``da.weight`` (``w``, with
+    DA only), ``data.fold`` (``f``, when set), ``seed`` (``s``), then every other override of
+    the command line (a group choice as its value, a setting as its last key part and value;
+    none of :data:`NAME_SKIPPED`, no deletions and no list or dict values).
+
+    Example:
+        >>> choices = {"model": "pieapp", "norm": "pmax", "da": "coral"}
+        >>> run_name(choices, {"da.weight": 0.025, "data.fold": 0, "seed": 1})
+        'pieapp-pmax-coral-w0.025-f0-s1'
+        >>> values = {"da.weight": 0.0, "data.fold": None, "seed": 0}
+        >>> overrides = ["da=none", "model.optimizer.lr=1e-4", "data=kadid", "paths.data_dir=/d"]
+        >>> run_name({**choices, "da": "none"}, values, overrides)
+        'pieapp-pmax-none-s0-lr1e-4-kadid'
+    """
+    parts = [str(choices[k]) for k in ("model", "norm", "da") if choices.get(k) is not None]
+    for key, short in NAME_KEYS.items():
+        value = values.get(key)
+        if value is None or (key == "da.weight" and choices.get("da") in (None, "none")):
+            continue
+        parts.append(f"{short}{value}")
+    covered = {"model", "norm", "da", *NAME_KEYS}
+    extra: dict[str, str] = {}  # a key given twice: its last value, at its first place
+    for override in overrides:
+        key, _, value = override.lstrip("+~").partition("=")
+        if key in covered or key.startswith(tuple(f"{p}." for p in NAME_SKIPPED)):
+            continue
+        if key in NAME_SKIPPED or not value or value[0] in "[{":
+            continue
+        extra[key] = value if "." not in key and "/" not in key else f"{key.split('.')[-1]}{value}"
+    return "-".join(part.replace("/", "_").replace(" ", "") for part in [*parts, *extra.values()])
 
 
 def wandb_logger(trainer: pl.Trainer) -> WandbLogger | None:
@@ -36,44 +76,16 @@ def wandb_logger(trainer: pl.Trainer) -> WandbLogger | None:
     return next((lg for lg in trainer.loggers if isinstance(lg, WandbLogger)), None)
 
 
-def scatter_figure(
-    prediction: torch.Tensor, target: torch.Tensor, name: str, evaluation: Evaluation | None
-) -> Any:
-    """Matplotlib figure (Agg) of predictions vs targets, with the fitted map when there is one."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(4.5, 4.0), dpi=100, layout="constrained")
-    axes = figure.subplots()
-    x, y = prediction.double().numpy(), target.double().numpy()
-    axes.scatter(x, y, s=10, alpha=0.7)
-    title = f"{name}: n = {len(x)}"
-    if evaluation is not None:
-        title += f", SROCC {evaluation.srocc:.3f}, PLCC_fit {evaluation.plcc_fit:.3f}"
-        if evaluation.fit.method != "none" and len(x):
-            grid = np.linspace(x.min(), x.max(), 200)
-            axes.plot(grid, evaluation.fit(grid), color="C1", label=evaluation.fit.method)
-            axes.legend(loc="upper left")
-    axes.set(xlabel="prediction", ylabel="target (larger = worse)", title=title)
-    axes.title.set_fontsize(9)
-    return figure
-
-
 class WandbExtras(pl.Callback):
-    """Splits artifact, scatter plots, run id in checkpoints (see the module docstring).
+    """Splits artifact and run id in checkpoints (see the module docstring).
 
     Args:
-        output_dir: the run directory (``splits.json`` and ``results/`` live there).
-        plots: log the scatter plots after testing.
+        output_dir: the run directory (``splits.json`` lives there).
     """
 
-    def __init__(self, output_dir: str | Path, plots: bool = True) -> None:
+    def __init__(self, output_dir: str | Path) -> None:
         super().__init__()
         self.output_dir = Path(output_dir)
-        self.plots = plots
         self.run_id: str | None = None
 
     @property
@@ -102,26 +114,6 @@ class WandbExtras(pl.Callback):
         )
         artifact.add_file(str(path), name="splits.json")
         logger.experiment.log_artifact(artifact)
-
-    @rank_zero_only
-    def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        logger = wandb_logger(trainer)
-        if logger is None or not self.plots:
-            return
-        import wandb
-
-        evaluations = getattr(pl_module, "test_evaluations", {})
-        images = {}
-        for name, values in getattr(pl_module, "test_predictions", {}).items():
-            figure = scatter_figure(
-                values["prediction"], values["target"], name, evaluations.get(name)
-            )
-            path = self.output_dir / "results" / f"scatter_{name}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            figure.savefig(path)
-            images[f"test/{name}/scatter"] = wandb.Image(str(path), caption=QUALITY_DIRECTION)
-        if images:
-            logger.experiment.log(images)
 
     def state_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id}

@@ -2,6 +2,9 @@
 
 * ``${sweep_group:${task_name}}``: ``<task_name>-<sweep directory name>`` inside a Hydra multirun
   (every job of one sweep gets the same W&B group), None in a single run.
+* ``${run_name:}``: a W&B run's name from the run's choices and overrides
+  (:func:`hdr_iqa.callbacks.wandb.run_name`, e.g. ``pieapp-pmax-coral-w0.025-f0-s1``), None
+  outside a Hydra run.
 * ``${gpu_count:}``: the number of visible CUDA GPUs, at least 1 (the joblib launcher's n_jobs).
 * ``${resume_dir:${ckpt_path},${train},<new dir>}``: the run directory of the checkpoint being
   resumed (``<run>/checkpoints/x.ckpt`` -> ``<run>``, when ``<run>/config.yaml`` exists and
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 
 def sweep_group(task_name: str) -> str | None:
@@ -27,6 +30,18 @@ def sweep_group(task_name: str) -> str | None:
     if hydra_cfg.mode != RunMode.MULTIRUN:
         return None
     return f"{task_name}-{Path(hydra_cfg.sweep.dir).name}"
+
+
+def run_name(*, _root_: DictConfig) -> str | None:
+    """The W&B run name of the current Hydra run (None outside one)."""
+    if not HydraConfig.initialized():
+        return None
+    from hdr_iqa.callbacks.wandb import NAME_KEYS
+    from hdr_iqa.callbacks.wandb import run_name as name
+
+    hydra_cfg = HydraConfig.get()
+    values = {key: OmegaConf.select(_root_, key, default=None) for key in NAME_KEYS}
+    return name(hydra_cfg.runtime.choices, values, list(hydra_cfg.overrides.task))
 
 
 def gpu_count() -> int:
@@ -48,7 +63,10 @@ def resume_dir(ckpt_path: str | None, train: bool, new_dir: str) -> str:
 
 def register_resolvers() -> None:
     """Register this project's resolvers (idempotent)."""
-    resolvers = (("sweep_group", sweep_group), ("gpu_count", gpu_count), ("resume_dir", resume_dir))
+    resolvers = (
+        ("sweep_group", sweep_group), ("gpu_count", gpu_count), ("resume_dir", resume_dir),
+        ("run_name", run_name),
+    )  # fmt: skip
     for name, function in resolvers:
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function)
