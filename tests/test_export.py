@@ -1,14 +1,19 @@
 """python -m hdr_iqa.export: the exported graph scores like the original model."""
 
 import json
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 import torch
 
 from hdr_iqa import load_model
 from hdr_iqa.errors import ConfigError
-from hdr_iqa.export import ScoringGraph, export, run_exported
+from hdr_iqa.export import RECIPE_NAME, ScoringGraph, export, run_exported
 from hdr_iqa.export import main as export_main
+from hdr_iqa.inference import recipe
+from hdr_iqa.inference.scoring import Patching, grid_positions
 from tests.helpers.cli import run_main
 from tests.helpers.commands import logged_errors
 
@@ -82,3 +87,75 @@ def test_unknown_format(make_cfg, trained_run):
         ConfigError, match="format must be one of \\['onnx', 'torchscript'\\], got 'tflite'"
     ):
         export(cfg)
+
+
+def test_recipe_positions_are_the_packages():
+    """The recipe's numpy positions equal the package's torch-seeded draws (and dense grids) for
+    random image sizes, counts, seeds and draws: no torch needed to cut the package's patches."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        size = int(rng.choice([16, 64]))
+        height, width = (int(x) for x in rng.integers(size, 2500, 2))
+        patching = Patching(size, int(rng.choice([1, 2, 6, 17, 64, 384, 1024])),
+                            seed=int(rng.integers(0, 2**31)))  # fmt: skip
+        repeat = int(rng.integers(0, 4))
+        expected = patching.positions(height, width, repeat)
+        found = recipe.sample_positions(
+            height, width, patching.num_patches, size, patching.seed, repeat
+        )
+        for want, got in zip(expected, found, strict=True):
+            assert got.dtype == np.int64 and np.array_equal(want.numpy(), got)
+        stride = int(rng.integers(1, 2 * size))
+        for want, got in zip(
+            grid_positions(height, width, size, stride),
+            recipe.grid_positions(height, width, size, stride),
+            strict=True,
+        ):
+            assert np.array_equal(want.numpy(), got)
+
+
+BLOCKED = "torch", "hdr_iqa", "lightning", "hydra"
+RUN_WITHOUT_PACKAGE = f"""
+import runpy, sys
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {BLOCKED!r}:
+            raise ImportError(f"{{name}} is blocked: the recipe must not need it")
+sys.meta_path.insert(0, Blocker())
+script, *sys.argv[1:] = sys.argv[1:]
+runpy.run_path(script, run_name="__main__")
+assert not {{m.split(".")[0] for m in sys.modules}} & set({BLOCKED!r})
+"""
+"""Runs ``score_exported.py ARGS`` in ``python -I`` with torch, hdr_iqa, ... unimportable."""
+
+
+def test_exported_onnx_scores_without_the_package(tmp_path, capsys, trained_tiny):
+    """The ONNX export writes score_exported.py and model.json's recipe; run with numpy,
+    onnxruntime and imageio/OpenEXR only (torch and hdr_iqa blocked), it scores an SDR (PNG) and
+    an HDR (EXR) pair as the API does with the same protocol: 3 draws of 5 patches."""
+    out = tmp_path / "export"
+    code = run_main(export_main, f"hydra.run.dir={out}", f"paths.root_dir={tmp_path}",
+                    f"ckpt_path={trained_tiny.ckpt}", "format=onnx",
+                    "patches=5", "repeats=3")  # fmt: skip
+    assert code == 0 and logged_errors(capsys) == []
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["recipe"]["num_patches"] == 5 and meta["recipe"]["draws"] == 3
+    model = load_model(trained_tiny.ckpt, device="cpu", patches=5, repeats=3)
+    for domain, suffix in (("sdr", ".png"), ("hdr", ".exr")):
+        folder = trained_tiny.data_dir / "synthetic" / domain
+        dist, ref = folder / f"brick__blur_3{suffix}", folder / f"brick{suffix}"
+        result = subprocess.run(
+            [sys.executable, "-I", "-c", RUN_WITHOUT_PACKAGE, str(out / RECIPE_NAME),
+             str(out / "model.onnx"), str(dist), str(ref)],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        exported, api = float(result.stdout.strip()), model.score(dist, ref)
+        tolerance = 1e-5 * abs(api) + 1e-6
+        assert abs(exported - api) <= tolerance, domain
+        first_draw = load_model(trained_tiny.ckpt, device="cpu", patches=5, repeats=1)
+        assert abs(exported - first_draw.score(dist, ref)) > 10 * tolerance  # draws matter
+    meta["recipe"]["check"]["positions"][2][1][0] += 1  # a generator that no longer matches
+    (out / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(RuntimeError, match="differ from the exporting package's \\(draw 2\\)"):
+        recipe.ExportedModel(out / "model.onnx")

@@ -10,9 +10,12 @@ in :mod:`hdr_iqa.models`)::
     display:   (B, NUM_PARAMS) display parameters (``DisplayModel.params()``, layout in
                ``PARAM_FIELDS``); score: (B,) float32, 0 = reference quality, larger = worse.
 
-B and N are dynamic. Patch positions and the mean over draws are left to the caller; the JSON
-written beside the model lists the checkpoint's test protocol (patch size, count, draws, seed).
-The exported model's scores are checked against the original's on sample patches.
+B and N are dynamic. Beside the model go ``model.json`` (inputs, display fields, the test
+protocol and, under ``"recipe"``, everything needed to cut the package's patches without it) and
+``score_exported.py`` (a copy of :mod:`hdr_iqa.inference.recipe`: positions, patches, display
+vector and the mean over draws in numpy, the graph in onnxruntime or torch), so a pair scores as
+``load_model(ckpt).score`` does with no hdr_iqa installed. The exported model's scores are
+checked against the original's on sample patches.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from torch import nn
 from hdr_iqa.api import load_model
 from hdr_iqa.data.records import QUALITY_DIRECTION
 from hdr_iqa.errors import ConfigError, UserError
+from hdr_iqa.inference import recipe as recipe_file
+from hdr_iqa.inference.scoring import Patching
 from hdr_iqa.module import IQAModule
 from hdr_iqa.photometry import PARAM_FIELDS, DisplayModel
 from hdr_iqa.utils.config import config_dir
@@ -41,6 +46,8 @@ from hdr_iqa.utils.run import run_task
 
 log = logging.getLogger(__name__)
 FORMATS = {"torchscript": ".pt", "onnx": ".onnx"}
+RECIPE_NAME = "score_exported.py"
+"""The standalone scoring recipe written beside the model (:mod:`hdr_iqa.inference.recipe`)."""
 ONNX_SINGLE_FILE_LIMIT = 1 << 30
 """Weights above this size go to an external ``.onnx.data`` file (protobuf's 2 GB limit)."""
 
@@ -138,7 +145,10 @@ def export(cfg: DictConfig) -> dict:
     """Export ``cfg.ckpt_path``; returns the metadata written next to the model."""
     if cfg.format not in FORMATS:
         raise ConfigError(f"format must be one of {sorted(FORMATS)}, got {cfg.format!r}")
-    model = load_model(cfg.ckpt_path, device="cpu")
+    model = load_model(
+        cfg.ckpt_path, device="cpu", patches=cfg.get("patches"), repeats=cfg.get("repeats"),
+        stride=cfg.get("stride"),
+    )  # fmt: skip
     graph = ScoringGraph(model.module).eval()
     path = Path(cfg.output or Path(cfg.paths.output_dir) / f"model{FORMATS[cfg.format]}")
     display = model.default_display or DisplayModel()
@@ -151,10 +161,12 @@ def export(cfg: DictConfig) -> dict:
         "display_fields": list(PARAM_FIELDS), "training_display": asdict(display),
         "quality_direction": QUALITY_DIRECTION, "score_units": model.score_units,
         "test_protocol": asdict(model.patching),
+        "recipe": scoring_recipe(model.patching, model.default_display),
     }  # fmt: skip
     if cfg.verify:
         meta["max_abs_difference"] = verify(graph, path, cfg.format, display, cfg.tolerance)
     atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+    atomic_write_text(path.parent / RECIPE_NAME, Path(recipe_file.__file__).read_text())
     difference = meta.get("max_abs_difference", "not checked")
     log.info(
         "exported %s to %s (max |score difference| to the original: %s)",
@@ -163,6 +175,32 @@ def export(cfg: DictConfig) -> dict:
         difference,
     )
     return meta
+
+
+def scoring_recipe(patching: Patching, training_display: DisplayModel | None) -> dict:
+    """The ``"recipe"`` of ``model.json``: what :mod:`hdr_iqa.inference.recipe` needs to score a
+    pair as the package does (patching, display vectors, and the package's own positions for
+    one image size, which the recipe checks its numpy reproduction against)."""
+    if patching.patch_size is None:
+        raise ConfigError("only patch-based models export (whole-image metrics need no export)")
+    size = patching.patch_size
+    height, width = 3 * size + 5, 4 * size + 3  # a size with several cells per axis
+    positions = [
+        [a.tolist() for a in patching.positions(height, width, r)] for r in range(patching.draws)
+    ]
+    return {
+        "version": recipe_file.RECIPE_VERSION, "patch_size": size,
+        "num_patches": patching.num_patches, "repeats": patching.repeats,
+        "draws": patching.draws, "seed": patching.seed, "stride": patching.stride,
+        "positions": "top-left corners; draw r seeded by SeedSequence([seed, H, W, r]), "
+                     "torch.randperm cells + jitter (see score_exported.py)",
+        "pixels": "uint8 codes * (1/255) on a display, or float32 cd/m^2 (display 'absolute')",
+        "averaging": "mean over draws of the graph's per-draw score",
+        "displays": {"absolute": DisplayModel.absolute_luminance().params().tolist()} | (
+            {"training": training_display.params().tolist()} if training_display else {}
+        ),
+        "check": {"height": height, "width": width, "positions": positions},
+    }  # fmt: skip
 
 
 def verify(
