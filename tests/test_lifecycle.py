@@ -210,3 +210,21 @@ def test_debug_fdr_is_quick_and_writes_no_checkpoint(model, synthetic_data_dir, 
     (run_dir,) = run_dirs(tmp_path, "debug")
     assert not list(run_dir.rglob("*.ckpt"))
     assert (run_dir / "results/metrics.json").is_file()
+
+
+def test_baselines_are_tested_beside_the_trained_model(synthetic_data_dir, tmp_path, capsys):
+    """`baselines=[...]` (the demo's setting): the same test pairs, one printed table."""
+    args = [*RUN, "trainer.max_epochs=1", *paths(tmp_path, synthetic_data_dir)]
+    assert run_main(train_main, *args, "baselines=[psnr,pu_ssim]") == 0
+    (run_dir,) = run_dirs(tmp_path)
+    tables = json.loads((run_dir / "results/baselines.json").read_text())
+    assert list(tables) == ["tests.data.tiny_model.TinyIQA", "psnr", "pu_ssim"]
+    trained = saved_test_metrics(run_dir)
+    for name, table in tables.items():
+        assert {d: v["n"] for d, v in table.items()} == {"sdr": 8, "hdr": 8}, name
+    assert tables["tests.data.tiny_model.TinyIQA"]["hdr"]["srocc"] == pytest.approx(
+        trained["hdr"]["srocc"]
+    )
+    assert tables["pu_ssim"]["hdr"]["srocc"] != tables["psnr"]["hdr"]["srocc"]
+    output = capsys.readouterr().out
+    assert "pu_ssim" in output and "psnr" in output and "TinyIQA" in output  # one table

@@ -6,6 +6,7 @@ be swapped or swept from the command line (``-m`` for multirun).
 
 from __future__ import annotations
 
+import json
 import logging
 
 import hydra
@@ -15,7 +16,8 @@ from pytorch_lightning.callbacks import ModelCheckpoint, ProgressBar
 
 from hdr_iqa.callbacks import metrics_by_dataset
 from hdr_iqa.callbacks.wandb import resume_wandb_run
-from hdr_iqa.inference.checkpoint import read_checkpoint
+from hdr_iqa.inference.baselines import evaluate_baselines
+from hdr_iqa.inference.checkpoint import model_name, read_checkpoint
 from hdr_iqa.module import CHECKPOINT_KEY
 from hdr_iqa.utils.config import config_dir
 from hdr_iqa.utils.devices import check_ddp_launch, gpu_slot
@@ -74,7 +76,24 @@ def _train(cfg: DictConfig) -> dict[str, float]:
         metrics.update(
             run_test_and_report(trainer, model, datamodule, output_dir, title, ckpt_path)
         )
+        if cfg.get("baselines") and trainer.is_global_zero:
+            report_baselines(cfg, model, metrics, output_dir)
     return metrics
+
+
+def report_baselines(
+    cfg: DictConfig, model: pl.LightningModule, metrics: dict[str, float], output_dir: str
+) -> None:
+    """Print the trained model's test metrics beside those of the metrics ``cfg.baselines``
+    (no training, same test pairs) and write them to ``<run>/results/baselines.json``."""
+    trained = metrics_by_dataset(metrics)
+    for dataset, values in trained.items():
+        values.setdefault("n", len(model.test_predictions.get(dataset, {}).get("index", [])))
+    tables = {model_name(cfg): trained}
+    tables.update(evaluate_baselines(cfg, list(cfg.baselines), cfg.trainer))
+    rows = {f"{name}: {data}": values for name, t in tables.items() for data, values in t.items()}
+    print_summary(rows, output_dir, title="Trained model and metrics without training (test split)")
+    atomic_write_text(f"{output_dir}/results/baselines.json", json.dumps(tables, indent=2))
 
 
 def tested_checkpoint(cfg: DictConfig, trainer: pl.Trainer) -> str | None:

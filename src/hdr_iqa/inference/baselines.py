@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import hydra
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.inference.checkpoint import model_name
@@ -65,3 +66,39 @@ def baseline_config(name: str) -> dict[str, Any]:
 def baseline_units(name: str) -> str:
     """What a baseline's scores are, e.g. ``'1 - SSIM (0 = reference quality)'``."""
     return BASELINE_DIRECTION[name].units
+
+
+def evaluate_baselines(
+    run_config: DictConfig, names: list[str], trainer_config: DictConfig
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Test the metrics ``names`` on the test split of ``run_config``'s data.
+
+    The data module is built from ``run_config.data`` with each baseline's own sampling (whole
+    images), so the pairs are exactly those the trained model was tested on (same datasets,
+    split settings and seed). Returns ``{name: {dataset: {metric: value}}}``; nothing is
+    written (the trainer has no logger or callbacks).
+    """
+    from hdr_iqa.callbacks import metrics_by_dataset
+
+    limit = trainer_config.get("limit_test_batches")
+    if isinstance(limit, int) and not isinstance(limit, bool):
+        # whole images go one pair per batch: the same number of pairs as the trained model
+        limit *= int(run_config.data.eval_batch_size)
+    results = {}
+    for name in names:
+        run = copy.deepcopy(run_config)
+        with open_dict(run):
+            run.model = OmegaConf.create(config_option("model", name))
+        module = build_baseline(OmegaConf.to_container(run, resolve=True))
+        datamodule = hydra.utils.instantiate(run.data)
+        trainer = hydra.utils.instantiate(
+            trainer_config, callbacks=[], logger=False, enable_checkpointing=False,
+            enable_progress_bar=False, enable_model_summary=False, limit_test_batches=limit,
+        )  # fmt: skip
+        trainer.test(module, datamodule=datamodule, verbose=False)
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+        table = metrics_by_dataset(metrics)
+        for dataset, values in table.items():
+            values.setdefault("n", len(module.test_predictions.get(dataset, {}).get("index", [])))
+        results[name] = table
+    return results

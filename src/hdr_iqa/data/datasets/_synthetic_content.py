@@ -11,7 +11,6 @@ import cv2
 import numpy as np
 import skimage
 import torch
-from skimage.metrics import structural_similarity
 
 from hdr_iqa.photometry import PU21, DisplayModel
 from hdr_iqa.photometry.transfer import srgb_eotf
@@ -116,27 +115,61 @@ def distort_hdr(image: np.ndarray, kind: str, param: float, rng: np.random.Gener
     return np.maximum(x, 1e-3).astype(np.float32)
 
 
-def quality_label(ref_luminance: np.ndarray, dist_luminance: np.ndarray) -> float:
-    """Target of a pair: 1 - SSIM between PU21-encoded luminance (Y) images.
+LABEL_BANDS: tuple[tuple[float, float], ...] = ((0.7, 0.55), (1.4, 1.0), (2.8, 0.85), (5.6, 0.45))
+"""Band-pass channels of the label's visible-difference model: (sigma in pixels of the finer
+Gaussian of a difference of Gaussians (the coarser one has twice the sigma), sensitivity).
+The sensitivities peak at the middle bands, a band-pass contrast sensitivity as in the CSF."""
 
-    Inputs are (H, W, 3) linear RGB in cd/m^2. Y is PU21-encoded (banding_glare) and divided by
-    P(10000), SSIM uses an 11-tap Gaussian window (sigma 1.5) with data range 1. The result is in
-    the project's direction: 0 for identical images, larger = worse.
+MASKING_SLOPE, MASKING_EXPONENT = 6.0, 0.7
+"""Contrast masking: an error is divided by ``1 + MASKING_SLOPE * |c_ref|^MASKING_EXPONENT``,
+where c_ref is the reference's local band contrast (PU / P_max, energy in a 2-sigma window)."""
+
+POOLING_EXPONENT, LABEL_SCALE = 3.0, 0.035
+"""Minkowski pooling exponent over pixels and bands, and the pooled difference that maps to
+a label of 1 - 1/e (``1 - exp(-d / LABEL_SCALE)``)."""
+
+
+def quality_label(ref_luminance: np.ndarray, dist_luminance: np.ndarray) -> float:
+    """Target of a pair: a small visible-difference model, in [0, 1) (0 = identical, larger =
+    worse). No shipped baseline (PSNR, SSIM, PU-PSNR, PU-SSIM, ColorVideoVDP) computes it.
+
+    Inputs are (H, W, 3) linear RGB in cd/m^2. The model:
+
+    1. **Luminance adaptation**: Y is PU21-encoded (banding_glare) and divided by P(10000), so
+       equal steps are about equally visible at every adaptation level.
+    2. **Frequency weighting**: the reference and the distorted image are split into band-pass
+       channels (differences of Gaussians, :data:`LABEL_BANDS`); each band's error is weighted
+       by a band-pass contrast sensitivity.
+    3. **Contrast masking**: each band's error is divided by a function of the reference's local
+       contrast energy in that band (:data:`MASKING_SLOPE`, :data:`MASKING_EXPONENT`): errors
+       hide in texture, show in flat regions. The band below the finest (the local mean, i.e.
+       a luminance shift) is weighted like the coarsest band, unmasked.
+    4. **Pooling**: Minkowski pooling (:data:`POOLING_EXPONENT`) over pixels and bands, then
+       ``1 - exp(-d / LABEL_SCALE)``, which saturates like a psychometric function.
     """
     pu = PU21()
 
-    def encode(rgb: np.ndarray) -> torch.Tensor:
-        return pu.encode(torch.from_numpy(rgb.astype(np.float64) @ LUMA)) / pu.p_max
+    def encode(rgb: np.ndarray) -> np.ndarray:
+        y = torch.from_numpy(rgb.astype(np.float64) @ LUMA)
+        return (pu.encode(y) / pu.p_max).numpy()
 
-    ssim = structural_similarity(
-        encode(ref_luminance).numpy(),
-        encode(dist_luminance).numpy(),
-        data_range=1.0,
-        gaussian_weights=True,
-        sigma=1.5,
-        use_sample_covariance=False,
-    )
-    return float(1.0 - ssim)
+    ref, dist = encode(ref_luminance), encode(dist_luminance)
+    error = dist - ref
+    maps = []
+    for sigma, sensitivity in LABEL_BANDS:
+        band_error = _band(error, sigma)
+        contrast = np.sqrt(cv2.GaussianBlur(_band(ref, sigma) ** 2, (0, 0), 2 * sigma))
+        masking = 1.0 + MASKING_SLOPE * contrast**MASKING_EXPONENT
+        maps.append(sensitivity * np.abs(band_error) / masking)
+    coarsest = LABEL_BANDS[-1]
+    maps.append(coarsest[1] * np.abs(cv2.GaussianBlur(error, (0, 0), 2 * coarsest[0])))
+    pooled = float(np.mean(np.stack(maps) ** POOLING_EXPONENT) ** (1.0 / POOLING_EXPONENT))
+    return float(1.0 - np.exp(-pooled / LABEL_SCALE))
+
+
+def _band(image: np.ndarray, sigma: float) -> np.ndarray:
+    """Difference-of-Gaussians band of a (H, W) float64 image: blur(sigma) - blur(2 sigma)."""
+    return cv2.GaussianBlur(image, (0, 0), sigma) - cv2.GaussianBlur(image, (0, 0), 2 * sigma)
 
 
 def sdr_luminance(image: np.ndarray) -> np.ndarray:

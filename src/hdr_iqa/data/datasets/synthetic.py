@@ -12,8 +12,12 @@ Generated deterministically on first use into ``root`` (default ``${paths.data_d
 noise, blur, JPEG, contrast loss, quantisation. HDR: signal-dependent noise that shows in dark
 regions, highlight clipping, log-luminance banding, a tone-curve change, blur in linear light.
 
-Label of every pair: ``1 - SSIM(PU21(Y_ref) / P_max, PU21(Y_dist) / P_max)`` on absolute
-luminance Y (SDR pairs shown on the ``sdr_100`` display): 0 for identical images, larger = worse.
+Label of every pair: a small visible-difference model on absolute luminance Y (SDR pairs shown on
+the ``sdr_100`` display): PU21 encoding (luminance adaptation), band-pass channels weighted by a
+contrast sensitivity, contrast masking by the reference, Minkowski pooling and a saturating map
+(:func:`~hdr_iqa.data.datasets._synthetic_content.quality_label`); 0 for identical images,
+larger = worse. No shipped baseline computes it, so the baselines' scores on this data are a
+fair comparison for a trained model.
 The manifest is written last, so a generation that is killed leaves nothing behind; a file whose
 checksum does not match is reported by name (files are hashed once per process, see
 :func:`load_manifest`).
@@ -37,7 +41,7 @@ from hdr_iqa.photometry import DisplayModel
 from hdr_iqa.utils.files import atomic_write_text, sha256_file
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: visible-difference labels (1: 1 - PU-SSIM)
 MANIFEST = "manifest.json"
 
 
@@ -220,7 +224,8 @@ def _write_dataset(tmp: Path, height: int, width: int, seed: int) -> None:
         "format": FORMAT_VERSION,
         "generator": {"height": height, "width": width, "seed": seed},
         "quality_direction": "0 = reference quality, larger = worse",
-        "label": "1 - SSIM(PU21(Y_ref)/P_max, PU21(Y_dist)/P_max), Y in cd/m^2",
+        "label": "visible-difference model: PU21(Y), band-pass CSF weights, contrast masking, "
+        "Minkowski pooling, 1 - exp(-d / s) (hdr_iqa.data.datasets._synthetic_content)",
         "records": records,
         "sha256": checksums,
     }
