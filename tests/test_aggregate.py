@@ -83,3 +83,42 @@ def test_errors_name_the_directory(tmp_path):
     with pytest.raises(DataError, match=r"no job of .* has results/metrics\.json"):
         aggregate(sweep)
     assert main([str(tmp_path / "nope")]) == 1
+
+
+def test_trained_runs_and_baselines_in_one_table_and_plot(trained_tiny, tmp_path, capsys):
+    """A tiny trained run and eval runs of two baselines (psnr on two folds, pu_ssim), given as
+    the run directory and the folder of eval runs, as ``python -m hdr_iqa.aggregate`` reads them."""
+    from tests.helpers.commands import baseline_command
+
+    evals = tmp_path / "eval_runs"
+    for name, args in {"psnr_f0": ["model=psnr", "data.fold=0"],
+                       "psnr_f1": ["model=psnr", "data.fold=1"],
+                       "pu_ssim": ["model=pu_ssim"]}.items():  # fmt: skip
+        assert baseline_command(evals / name, trained_tiny.data_dir, *args, "data=synthetic") == 0
+    out = tmp_path / "summary"
+    capsys.readouterr()
+    assert main([str(trained_tiny.dir), str(evals), "--out", str(out)]) == 0
+    assert "| model | dataset | runs | SROCC |" in capsys.readouterr().out
+    summary = pd.read_csv(out / "summary.csv")
+    srocc = summary[summary["metric"] == "srocc"].set_index(["model", "dataset"])
+    assert sorted(srocc.index) == [
+        (m, d) for m in ("pieapp", "psnr", "pu_ssim") for d in ("hdr", "sdr")
+    ]
+    assert list(srocc["runs"].loc[["pieapp", "psnr", "pu_ssim"], "hdr"]) == [1, 2, 1]
+
+    def tested(run: Path, dataset: str) -> float:
+        return json.loads((run / "results/metrics.json").read_text())["test"][dataset]["srocc"]
+
+    assert srocc.loc[("pieapp", "hdr"), "mean"] == pytest.approx(tested(trained_tiny.dir, "hdr"))
+    folds = [tested(evals / f"psnr_f{k}", "sdr") for k in (0, 1)]
+    assert srocc.loc[("psnr", "sdr"), "mean"] == pytest.approx(sum(folds) / 2)
+    assert srocc.loc[("psnr", "sdr"), "std"] == pytest.approx(abs(folds[0] - folds[1]) / 2**0.5)
+    jobs = pd.read_csv(out / "jobs.csv")
+    assert set(jobs["directory"]) == {str(trained_tiny.dir), *(str(p) for p in evals.iterdir())}
+    jobs = pd.read_csv(out / "jobs.csv", dtype=str, keep_default_na=False)
+    folds_of = jobs.drop_duplicates("job").set_index("job")["data.fold"]
+    assert folds_of.to_dict() == {"run": "", "eval_runs/psnr_f0": "0", "eval_runs/psnr_f1": "1",
+                                  "eval_runs/pu_ssim": ""}  # fmt: skip
+    assert "data.fold" not in summary.columns and "data" not in jobs.columns  # averaged / same
+    png = (out / "comparison.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000

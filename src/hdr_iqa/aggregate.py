@@ -1,15 +1,19 @@
-"""Summarise a sweep: ``python -m hdr_iqa.aggregate <multirun dir> [--over seed data.fold ...]``.
+"""Summarise runs: ``python -m hdr_iqa.aggregate <dir> [<dir> ...] [--over seed data.fold ...]``.
 
-Reads every job of a Hydra multirun directory (``<dir>/<job>/.hydra/overrides.yaml`` and
-``<dir>/<job>/results/metrics.json``), groups the jobs by the swept settings except the ones
-averaged over (``--over``: seeds, folds and split seeds by default), and writes into
-``<dir>/aggregate/`` (or ``--out``):
+Each directory is a Hydra multirun (``<dir>/<job>/.hydra/overrides.yaml`` and
+``<dir>/<job>/results/metrics.json``), a folder of runs (``logs/eval/runs``: each run a job) or
+one run directory (a training run, or an eval run such as a baseline's ``python -m hdr_iqa.eval
+model=pu_ssim ...``). The jobs of all of them are grouped by model (the run's ``model`` choice,
+else its config's network) and the swept settings except the ones averaged over (``--over``:
+seeds, folds and split seeds by default); swept are the settings a multirun sweeps, or those
+that differ between the runs of a folder. Written into ``<first dir>/aggregate/`` (or ``--out``):
 
 * ``summary.md`` and ``summary.csv``: per group and dataset, mean, median and std (ddof = 1)
   over the group's jobs of every test metric (SROCC, KROCC, PLCC, RMSE, PLCC_fit, RMSE_fit);
-* ``jobs.csv``: one row per job with its swept settings, status and metrics;
+* ``jobs.csv``: one row per job and dataset with its model, swept settings, status, metrics
+  and directory;
 * ``comparison.png``: mean +- std of one metric (``--metric``, default SROCC) per group and
-  dataset, with every job as a dot.
+  dataset, with every job as a dot (baselines and trained models side by side).
 
 A partly failed or interrupted sweep is summarised from the jobs that finished; the jobs that
 failed (directory without results) or never started (expected from the sweep's overrides in
@@ -26,7 +30,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +44,8 @@ from hdr_iqa.utils.files import atomic_write_text
 log = logging.getLogger(__name__)
 DEFAULT_OVER = ("seed", "data.seed", "data.fold")
 """Settings averaged over by default (repeats: training seeds, split seeds, CV folds)."""
+NOT_SETTINGS = ("hydra", "paths", "ckpt_path", "model")
+"""Overrides that never make groups (where a run ran, its checkpoint; the model is its own key)."""
 STATS = ("mean", "median", "std")
 
 
@@ -50,6 +56,8 @@ class Job:
     name: str
     settings: dict[str, str]
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    model: str = ""
+    directory: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -58,16 +66,27 @@ class Job:
 
 @dataclass
 class Sweep:
-    """The jobs found, the swept keys, and the expected jobs that are absent."""
+    """The jobs found in one or more directories, the swept keys, and the expected jobs that
+    are absent."""
 
-    directory: Path
+    directories: list[Path]
     jobs: list[Job]
     swept: list[str]
     not_started: list[dict[str, str]]
 
     @property
+    def directory(self) -> Path:
+        """The first directory (the default home of the summary)."""
+        return self.directories[0]
+
+    @property
     def failed(self) -> list[Job]:
         return [job for job in self.jobs if not job.ok]
+
+    @property
+    def group_keys(self) -> list[str]:
+        """``model`` (when any job's is known), then the swept keys."""
+        return (["model"] if any(job.model for job in self.jobs) else []) + self.swept
 
 
 def _parse_overrides(lines: Sequence[str]) -> list:
@@ -107,35 +126,84 @@ def _expected_from_multirun(directory: Path) -> tuple[list[str], list[dict[str, 
 
 
 def read_sweep(directory: str | Path) -> Sweep:
-    """Every job directory below ``directory`` with its settings and test metrics."""
-    directory = Path(directory)
+    """Every job of one multirun, runs folder or run directory (see :func:`read_runs`)."""
+    return read_runs([directory])
+
+
+def read_runs(directories: Sequence[str | Path]) -> Sweep:
+    """Every job below ``directories`` with its model, settings and test metrics."""
+    directories = [Path(d) for d in directories]
+    jobs: list[Job] = []
+    swept: list[str] = []
+    not_started: list[dict[str, str]] = []
+    for directory in directories:
+        found, keys, missing = _read_directory(directory, prefix=len(directories) > 1)
+        jobs += found
+        swept += [k for k in keys if k not in swept and not _not_setting(k)]
+        not_started += missing
+    return Sweep(directories, jobs, swept, not_started)
+
+
+def _read_directory(directory: Path, prefix: bool) -> tuple[list[Job], list[str], list[dict]]:
+    """The jobs of one directory, its swept keys and its expected jobs that never ran."""
     if not directory.is_dir():
-        raise MissingFileError(f"multirun directory not found: {directory}")
-    jobs = []
-    for overrides_file in sorted(directory.glob("*/.hydra/overrides.yaml"), key=_job_order):
-        job_dir = overrides_file.parent.parent
-        settings = _job_settings(yaml.safe_load(overrides_file.read_text()) or [])
-        metrics_file = job_dir / "results" / "metrics.json"
-        metrics = {}
-        if metrics_file.is_file():
-            try:
-                metrics = json.loads(metrics_file.read_text()).get("test", {})
-            except json.JSONDecodeError as error:
-                raise DataError(f"{metrics_file}: not valid JSON ({error})") from error
-        jobs.append(Job(job_dir.name, settings, metrics))
+        raise MissingFileError(f"run or multirun directory not found: {directory}")
+    if (directory / ".hydra/overrides.yaml").is_file():  # one run
+        return [_read_job(directory, directory.name)], [], []
+    files = sorted(directory.glob("*/.hydra/overrides.yaml"), key=_job_order)
+    names = [f.parent.parent.name for f in files]
+    jobs = [
+        _read_job(f.parent.parent, f"{directory.name}/{name}" if prefix else name)
+        for f, name in zip(files, names, strict=True)
+    ]
     if not jobs:
         raise DataError(
-            f"{directory} holds no Hydra jobs (expected <job>/.hydra/overrides.yaml below it)"
+            f"{directory} holds no Hydra jobs (expected <job>/.hydra/overrides.yaml below it, "
+            "or .hydra/overrides.yaml in it)"
         )
     swept, expected = _expected_from_multirun(directory)
     if not swept:  # no multirun.yaml: the keys whose values differ between jobs
-        keys = sorted({k for job in jobs for k in job.settings})
+        keys = sorted({k for job in jobs for k in job.settings if not _not_setting(k)})
         swept = [k for k in keys if len({job.settings.get(k) for job in jobs}) > 1]
     not_started = []
     if expected is not None:
         seen = [{k: job.settings.get(k) for k in swept} for job in jobs]
         not_started = [combo for combo in expected if combo not in seen]
-    return Sweep(directory, jobs, swept, not_started)
+    return jobs, swept, not_started
+
+
+def _read_job(job_dir: Path, name: str) -> Job:
+    settings = _job_settings(yaml.safe_load((job_dir / ".hydra/overrides.yaml").read_text()) or [])
+    metrics_file = job_dir / "results" / "metrics.json"
+    metrics = {}
+    if metrics_file.is_file():
+        try:
+            metrics = json.loads(metrics_file.read_text()).get("test", {})
+        except json.JSONDecodeError as error:
+            raise DataError(f"{metrics_file}: not valid JSON ({error})") from error
+    return Job(name, settings, metrics, _job_model(job_dir, settings), job_dir)
+
+
+def _job_model(job_dir: Path, settings: dict[str, str]) -> str:
+    """The run's ``model`` choice (``.hydra/hydra.yaml``), else the registered name of its
+    config's network (``config.yaml``; an eval run of a checkpoint), else ``model=`` given."""
+    hydra_file, config_file = job_dir / ".hydra/hydra.yaml", job_dir / "config.yaml"
+    if hydra_file.is_file():
+        hydra_cfg = (yaml.safe_load(hydra_file.read_text()) or {}).get("hydra") or {}
+        choice = ((hydra_cfg.get("runtime") or {}).get("choices") or {}).get("model")
+        if choice:
+            return str(choice)
+    if config_file.is_file():
+        config = yaml.safe_load(config_file.read_text()) or {}
+        if isinstance(config.get("model"), dict):
+            from hdr_iqa.inference import model_name
+
+            return model_name(config)
+    return settings.get("model", "")
+
+
+def _not_setting(key: str) -> bool:
+    return any(key == k or key.startswith(f"{k}.") for k in NOT_SETTINGS)
 
 
 def _job_order(path: Path) -> tuple[int, str]:
@@ -147,14 +215,19 @@ def jobs_table(sweep: Sweep) -> pd.DataFrame:
     """One row per job and dataset (failed jobs: one row without metrics)."""
     rows = []
     for job in sweep.jobs:
-        base = {"job": job.name, **{k: job.settings.get(k, "") for k in sweep.swept}}
+        base = {"job": job.name, **{k: _label(job, k) for k in sweep.group_keys}}
+        where = {"directory": str(job.directory or "")}
         if not job.ok:
-            rows.append({**base, "status": "failed", "dataset": ""})
+            rows.append({**base, "status": "failed", "dataset": "", **where})
             continue
         for dataset, values in job.metrics.items():
             metrics = {k: _number(values.get(k)) for k in (*METRIC_NAMES, "n")}
-            rows.append({**base, "status": "ok", "dataset": dataset, **metrics})
+            rows.append({**base, "status": "ok", "dataset": dataset, **metrics, **where})
     return pd.DataFrame(rows)
+
+
+def _label(job: Job, key: str) -> str:
+    return job.model if key == "model" else job.settings.get(key, "")
 
 
 def _number(value: object) -> float:
@@ -184,7 +257,7 @@ def markdown(summary: pd.DataFrame, group_keys: Sequence[str], sweep: Sweep, ove
     """The summary as a Markdown document: one table, one row per group and dataset."""
     header = [*group_keys, "dataset", "runs", *(m.upper() for m in METRIC_NAMES)]
     lines = [
-        f"# Sweep summary: {sweep.directory}",
+        f"# Summary: {', '.join(map(str, sweep.directories))}",
         "",
         f"Cells: mean ± std (median) over the runs of each group (test split); averaged over "
         f"{', '.join(over) if over else 'nothing'}. PLCC/RMSE: raw predictions; "
@@ -206,7 +279,8 @@ def markdown(summary: pd.DataFrame, group_keys: Sequence[str], sweep: Sweep, ove
             for m in METRIC_NAMES
         ]
         runs = int(by_metric["runs"].max())
-        lines.append("| " + " | ".join([*map(str, values), str(runs), *cells]) + " |")
+        labels = [str(v) if str(v) else "-" for v in values]
+        lines.append("| " + " | ".join([*labels, str(runs), *cells]) + " |")
     lines += ["", *_missing_lines(sweep)]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -218,11 +292,25 @@ def _missing_lines(sweep: Sweep) -> list[str]:
     lines.append(f"Jobs with results: {ok} of {total}.")
     for job in sweep.failed:
         settings = ", ".join(f"{k}={job.settings.get(k)}" for k in sweep.swept)
-        lines.append(f"- failed (no results/metrics.json): job {job.name} ({settings})")
+        where = f" ({settings})" if settings else f" ({job.directory})"
+        lines.append(f"- failed (no results/metrics.json): job {job.name}{where}")
     for combo in sweep.not_started:
         settings = ", ".join(f"{k}={v}" for k, v in combo.items())
         lines.append(f"- missing (never ran): {settings}")
     return lines
+
+
+def group_label(row: Mapping[str, object], group_keys: Sequence[str]) -> str:
+    """A group's name: its model, then its other settings (``pieapp, norm=pmax``).
+
+    Example:
+        >>> group_label({"model": "pieapp", "norm": "pmax", "da": ""}, ["model", "norm", "da"])
+        'pieapp, norm=pmax'
+    """
+    parts = [
+        str(row[k]) if k == "model" else f"{k}={row[k]}" for k in group_keys if str(row[k]) != ""
+    ]
+    return ", ".join(parts) or "all"
 
 
 def comparison_plot(jobs: pd.DataFrame, group_keys: Sequence[str], metric: str, path: Path):
@@ -234,9 +322,7 @@ def comparison_plot(jobs: pd.DataFrame, group_keys: Sequence[str], metric: str, 
     from matplotlib.figure import Figure
 
     done = jobs[jobs["status"] == "ok"].copy()
-    done["group"] = [
-        ", ".join(f"{k}={row[k]}" for k in group_keys) or "all" for _, row in done.iterrows()
-    ]
+    done["group"] = [group_label(row, group_keys) for _, row in done.iterrows()]
     groups = list(dict.fromkeys(done["group"]))
     datasets = list(dict.fromkeys(done["dataset"]))
     width = 0.8 / max(len(datasets), 1)
@@ -252,7 +338,7 @@ def comparison_plot(jobs: pd.DataFrame, group_keys: Sequence[str], metric: str, 
             axes.scatter(np.full(len(points), x[g]), points, s=12, color="black", zorder=3)
     axes.set_xticks(np.arange(len(groups)), groups, rotation=20, ha="right", fontsize=8)
     axes.set_ylabel(f"test {metric.upper()} (mean ± std)")
-    axes.set_title(f"{metric.upper()} per setting", fontsize=10)
+    axes.set_title(f"{metric.upper()} per model and setting (dots: runs)", fontsize=10)
     axes.axhline(0, color="grey", linewidth=0.5)
     axes.legend(title="dataset", fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -267,23 +353,26 @@ def comparison_plot(jobs: pd.DataFrame, group_keys: Sequence[str], metric: str, 
 
 
 def aggregate(
-    directory: str | Path,
+    directories: str | Path | Sequence[str | Path],
     over: Sequence[str] = DEFAULT_OVER,
     metric: str = "srocc",
     out: str | Path | None = None,
 ) -> dict[str, Path]:
-    """Write summary.md, summary.csv, jobs.csv and comparison.png; returns their paths."""
+    """Write summary.md, summary.csv, jobs.csv and comparison.png of the runs in
+    ``directories`` (one or several); returns their paths."""
     if metric not in METRIC_NAMES:
         raise UserError(f"--metric must be one of {', '.join(METRIC_NAMES)}, got {metric!r}")
-    sweep = read_sweep(directory)
+    if isinstance(directories, str | Path):
+        directories = [directories]
+    sweep = read_runs(directories)
     out = Path(out) if out else sweep.directory / "aggregate"
     jobs = jobs_table(sweep)
     if not any(job.ok for job in sweep.jobs):
         raise DataError(
-            f"no job of {sweep.directory} has results/metrics.json; "
+            f"no job of {', '.join(map(str, sweep.directories))} has results/metrics.json; "
             + "; ".join(_missing_lines(sweep)[1:4])
         )
-    group_keys = [k for k in sweep.swept if k not in over]
+    group_keys = [k for k in sweep.group_keys if k not in over]
     summary = summarise(jobs, group_keys)
     paths = {
         "summary.md": atomic_write_text(
@@ -299,19 +388,25 @@ def aggregate(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m hdr_iqa.aggregate",
-        description="Summarise a Hydra multirun: mean, median, std over folds and seeds.",
+        description="Summarise sweeps and runs (trained models and baselines) in one table and "
+        "plot: mean, median, std over folds and seeds.",
     )
-    parser.add_argument("directory", help="the multirun directory (logs/train/multiruns/<date>)")
+    parser.add_argument(
+        "directories", nargs="+", metavar="directory",
+        help="a multirun (logs/train/multiruns/<date>), a folder of runs (logs/eval/runs) or a run",
+    )  # fmt: skip
     parser.add_argument(
         "--over", nargs="*", default=list(DEFAULT_OVER),
         help=f"settings averaged over (default: {' '.join(DEFAULT_OVER)})",
     )  # fmt: skip
     parser.add_argument("--metric", default="srocc", help="metric of the comparison plot")
-    parser.add_argument("--out", default=None, help="output directory (default: <dir>/aggregate)")
+    parser.add_argument(
+        "--out", default=None, help="output directory (default: <first directory>/aggregate)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        paths = aggregate(args.directory, args.over, args.metric, args.out)
+        paths = aggregate(args.directories, args.over, args.metric, args.out)
     except UserError as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 1

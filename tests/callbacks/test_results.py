@@ -26,12 +26,16 @@ UMASK = 0o027
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory, synthetic_data_dir) -> Path:
     """One tiny fit + test through the command line (written with umask 0o027)."""
+    from fsspec.implementations.local import get_umask
+
     run_dir = tmp_path_factory.mktemp("results_run") / "run"
     previous = os.umask(UMASK)
+    get_umask.cache_clear()  # fsspec (checkpoint files) reads the umask once per process
     try:
         assert train_command(run_dir, synthetic_data_dir) == 0
     finally:
         os.umask(previous)
+        get_umask.cache_clear()
     return run_dir
 
 
