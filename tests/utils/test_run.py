@@ -50,14 +50,25 @@ def test_weights_errors_name_the_key_and_the_path(
 
 
 def test_a_mandatory_value_left_unset_is_one_line(make_cfg, caplog):
-    cfg = make_cfg(config_name="eval", tiny=False)  # ckpt_path: ???
+    from hdr_iqa.export import export
+
+    cfg = make_cfg(config_name="export", tiny=False)  # ckpt_path: ???
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as stopped:
-        run_task(evaluate, cfg)
+        run_task(export, cfg)
     assert stopped.value.code == 1
     assert error_lines(caplog) == [
         "ConfigError: ckpt_path is required but not set ('???' in the config): give it on the "
         "command line, e.g. ckpt_path=<value>"
     ]
+
+
+def test_eval_without_checkpoint_or_metric_is_one_line(make_cfg, caplog):
+    cfg = make_cfg(config_name="eval", tiny=False)  # neither ckpt_path nor model=<baseline>
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as stopped:
+        run_task(evaluate, cfg)
+    assert stopped.value.code == 1
+    (line,) = error_lines(caplog)
+    assert line.startswith("ConfigError: give ckpt_path=<checkpoint of a trained run>, or model=")
 
 
 def test_other_instantiation_errors_keep_their_traceback(make_cfg):
