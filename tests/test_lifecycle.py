@@ -98,7 +98,8 @@ def test_best_epoch_is_tested_and_tracked(reference_run, synthetic_data_dir, tmp
     for name in (best_ckpt.name, "last.ckpt"):
         root = tmp_path / name
         ckpt = f"ckpt_path={reference_run / 'checkpoints' / name}"
-        code = run_main(eval_main, ckpt, "trainer.limit_test_batches=1", f"paths.root_dir={root}")
+        code = run_main(eval_main, ckpt, "trainer.limit_test_batches=1", f"paths.root_dir={root}",
+                        "trainer.enable_progress_bar=false")  # fmt: skip
         assert code == 0
         evaluated[name] = saved_test_metrics(run_dirs(root, "eval")[0])
     tested = saved_test_metrics(reference_run)

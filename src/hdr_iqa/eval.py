@@ -33,7 +33,7 @@ from hdr_iqa.inference.inputs import config_option
 from hdr_iqa.train import run_test_and_report
 from hdr_iqa.utils.config import config_dir
 from hdr_iqa.utils.files import atomic_write_text
-from hdr_iqa.utils.run import instantiate_group, run_task
+from hdr_iqa.utils.run import instantiate_callbacks, instantiate_group, run_task
 
 log = logging.getLogger(__name__)
 SPLITS = ("test", "val", "train", "all")
@@ -62,7 +62,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     select_split(datamodule, cfg.split)
     trainer = hydra.utils.instantiate(
         run_cfg.trainer,
-        callbacks=instantiate_group(cfg.get("callbacks")),
+        callbacks=instantiate_callbacks(cfg),
         logger=instantiate_group(cfg.get("logger")) or False,
     )
     title = f"Test metrics ({model_name(run_cfg)}, {cfg.split} split)"

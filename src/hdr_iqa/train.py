@@ -12,7 +12,7 @@ import logging
 import hydra
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
-from pytorch_lightning.callbacks import ModelCheckpoint, ProgressBar
+from pytorch_lightning.callbacks import ModelCheckpoint
 
 from hdr_iqa.callbacks import metrics_by_dataset
 from hdr_iqa.callbacks.wandb import resume_wandb_run
@@ -24,7 +24,13 @@ from hdr_iqa.utils.devices import check_ddp_launch, gpu_slot
 from hdr_iqa.utils.files import atomic_write_text
 from hdr_iqa.utils.report import print_summary
 from hdr_iqa.utils.resume import command_overrides, resumed_config
-from hdr_iqa.utils.run import instantiate_group, metric_value, run_directory_lock, run_task
+from hdr_iqa.utils.run import (
+    instantiate_callbacks,
+    instantiate_group,
+    metric_value,
+    run_directory_lock,
+    run_task,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +60,7 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     model = hydra.utils.instantiate(cfg.model, seed=cfg.get("seed"))
     model.run_config = OmegaConf.to_container(cfg, resolve=True)
     model.run_overrides = command_overrides()
-    callbacks = instantiate_group(cfg.get("callbacks"))
-    if not cfg.trainer.get("enable_progress_bar", True):  # Lightning refuses a bar callback then
-        callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
+    callbacks = instantiate_callbacks(cfg)
     trainer: pl.Trainer = hydra.utils.instantiate(
         cfg.trainer,
         callbacks=callbacks,

@@ -32,6 +32,17 @@ def instantiate_group(config: DictConfig | None) -> list[Any]:
     return [hydra.utils.instantiate(c) for c in config.values() if c and "_target_" in c]
 
 
+def instantiate_callbacks(cfg: DictConfig) -> list[Any]:
+    """The ``callbacks`` group, without progress bars when ``trainer.enable_progress_bar`` is
+    false (Lightning refuses a progress-bar callback then)."""
+    callbacks = instantiate_group(cfg.get("callbacks"))
+    if not (cfg.get("trainer") or {}).get("enable_progress_bar", True):
+        from pytorch_lightning.callbacks import ProgressBar
+
+        callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
+    return callbacks
+
+
 def user_message(error: BaseException) -> str:
     """The message of a user error, without the traceback text a DataLoader worker adds."""
     text = str(error)
