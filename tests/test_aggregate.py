@@ -85,15 +85,20 @@ def test_errors_name_the_directory(tmp_path):
     assert main([str(tmp_path / "nope")]) == 1
 
 
+SIX = ("pieapp", "psnr", "pu_ssim", "ssim", "pu_psnr", "cvvdp")
+
+
 def test_trained_runs_and_baselines_in_one_table_and_plot(trained_tiny, tmp_path, capsys):
-    """A tiny trained run and eval runs of two baselines (psnr on two folds, pu_ssim), given as
-    the run directory and the folder of eval runs, as ``python -m hdr_iqa.aggregate`` reads them."""
+    """Issue 14's "done means": a tiny trained run and eval runs of all five baselines (psnr on
+    two folds) on the same synthetic data, given as the run directory and the folder of eval
+    runs, as ``python -m hdr_iqa.aggregate`` reads them: one table and one plot of six models."""
     from tests.helpers.commands import baseline_command
 
     evals = tmp_path / "eval_runs"
     for name, args in {"psnr_f0": ["model=psnr", "data.fold=0"],
                        "psnr_f1": ["model=psnr", "data.fold=1"],
-                       "pu_ssim": ["model=pu_ssim"]}.items():  # fmt: skip
+                       "pu_ssim": ["model=pu_ssim"], "ssim": ["model=ssim"],
+                       "pu_psnr": ["model=pu_psnr"], "cvvdp": ["model=cvvdp"]}.items():  # fmt: skip
         assert baseline_command(evals / name, trained_tiny.data_dir, *args, "data=synthetic") == 0
     out = tmp_path / "summary"
     capsys.readouterr()
@@ -101,10 +106,8 @@ def test_trained_runs_and_baselines_in_one_table_and_plot(trained_tiny, tmp_path
     assert "| model | dataset | runs | SROCC |" in capsys.readouterr().out
     summary = pd.read_csv(out / "summary.csv")
     srocc = summary[summary["metric"] == "srocc"].set_index(["model", "dataset"])
-    assert sorted(srocc.index) == [
-        (m, d) for m in ("pieapp", "psnr", "pu_ssim") for d in ("hdr", "sdr")
-    ]
-    assert list(srocc["runs"].loc[["pieapp", "psnr", "pu_ssim"], "hdr"]) == [1, 2, 1]
+    assert sorted(srocc.index) == [(m, d) for m in sorted(SIX) for d in ("hdr", "sdr")]
+    assert list(srocc["runs"].loc[list(SIX), "hdr"]) == [1, 2, 1, 1, 1, 1]
 
     def tested(run: Path, dataset: str) -> float:
         return json.loads((run / "results/metrics.json").read_text())["test"][dataset]["srocc"]
@@ -118,7 +121,8 @@ def test_trained_runs_and_baselines_in_one_table_and_plot(trained_tiny, tmp_path
     jobs = pd.read_csv(out / "jobs.csv", dtype=str, keep_default_na=False)
     folds_of = jobs.drop_duplicates("job").set_index("job")["data.fold"]
     assert folds_of.to_dict() == {"run": "", "eval_runs/psnr_f0": "0", "eval_runs/psnr_f1": "1",
-                                  "eval_runs/pu_ssim": ""}  # fmt: skip
+                                  "eval_runs/pu_ssim": "", "eval_runs/ssim": "",
+                                  "eval_runs/pu_psnr": "", "eval_runs/cvvdp": ""}  # fmt: skip
     assert "data.fold" not in summary.columns and "data" not in jobs.columns  # averaged / same
     png = (out / "comparison.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
