@@ -14,7 +14,7 @@ import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.callbacks import ModelCheckpoint
 
-from hdr_iqa.callbacks import metrics_by_dataset
+from hdr_iqa.callbacks import test_table
 from hdr_iqa.callbacks.wandb import resume_wandb_run
 from hdr_iqa.inference.baselines import evaluate_baselines
 from hdr_iqa.inference.checkpoint import model_name, read_checkpoint
@@ -90,10 +90,7 @@ def report_baselines(
 ) -> None:
     """Print the trained model's test metrics beside those of the metrics ``cfg.baselines``
     (no training, same test pairs) and write them to ``<run>/results/baselines.json``."""
-    trained = metrics_by_dataset(metrics)
-    for dataset, values in trained.items():
-        values.setdefault("n", len(model.test_predictions.get(dataset, {}).get("index", [])))
-    tables = {model_name(cfg): trained}
+    tables = {model_name(cfg): test_table(metrics, model)}
     tables.update(evaluate_baselines(cfg, list(cfg.baselines), cfg.trainer))
     rows = {f"{name}: {data}": values for name, t in tables.items() for data, values in t.items()}
     print_summary(rows, output_dir, title="Trained model and metrics without training (test split)")
@@ -124,9 +121,7 @@ def run_test_and_report(
     """Run the test loop, print the metrics table (rank zero); returns the logged metrics."""
     trainer.test(model=model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
     test_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-    table = metrics_by_dataset(test_metrics)
-    for name, values in table.items():
-        values.setdefault("n", len(model.test_predictions.get(name, {}).get("index", [])))
+    table = test_table(test_metrics, model)
     if trainer.is_global_zero:
         print_summary(table, output_dir, title=title)
     return test_metrics

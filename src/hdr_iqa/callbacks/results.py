@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,16 @@ def metrics_by_dataset(callback_metrics: dict, stage: str = "test") -> dict[str,
         parts = key.split("/")
         if len(parts) == 3 and parts[0] == stage and parts[2] in (*METRIC_NAMES, "n"):
             table.setdefault(parts[1], {})[parts[2]] = float(value)
+    return table
+
+
+def test_table(callback_metrics: Mapping, module: object) -> dict[str, dict[str, float]]:
+    """The per-dataset test metrics of :func:`metrics_by_dataset`, each with ``n``, the number of
+    pairs ``module`` predicted (its ``test_predictions``) when it was not logged."""
+    table = metrics_by_dataset(dict(callback_metrics))
+    predictions = getattr(module, "test_predictions", {})
+    for name, values in table.items():
+        values.setdefault("n", len(predictions.get(name, {}).get("index", [])))
     return table
 
 

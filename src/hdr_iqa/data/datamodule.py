@@ -158,7 +158,7 @@ class IQADataModule(pl.LightningDataModule):
     def state_dict(self) -> dict[str, Any]:
         """The training position saved in checkpoints: the epoch to continue and the batches
         of it already trained on (``(e + 1, 0)`` once epoch e is complete)."""
-        trainer = self._trainer_or_none()
+        trainer = self.trainer
         if trainer is None or trainer.state.fn != "fit":
             return {}
         epoch = trainer.current_epoch
@@ -172,12 +172,6 @@ class IQADataModule(pl.LightningDataModule):
         position = state_dict.get("train_position")
         if position:
             self._resume_position = (int(position["epoch"]), int(position["batches"]))
-
-    def _trainer_or_none(self) -> pl.Trainer | None:
-        try:
-            return self.trainer
-        except RuntimeError:  # not attached
-            return None
 
     # ------------------------------------------------------------------ set-up
     def prepare_data(self) -> None:
@@ -272,7 +266,7 @@ class IQADataModule(pl.LightningDataModule):
     # ------------------------------------------------------------------ loaders
     def _ranks(self) -> tuple[int, int]:
         """(world size, rank) of the attached trainer, (1, 0) without one."""
-        trainer = self._trainer_or_none()
+        trainer = self.trainer
         if trainer is None:
             return 1, 0
         if trainer.world_size > 1 and trainer._accelerator_connector.use_distributed_sampler:
@@ -340,6 +334,9 @@ class IQADataModule(pl.LightningDataModule):
         return CombinedLoader(loaders, mode="min_size" if longer_source else "max_size_cycle")
 
     def _eval_loaders(self, split: str) -> list[DataLoader]:
+        world_size, rank = self._ranks()
+        # whole images (patch_size null) differ in size from pair to pair: one per batch
+        batch_size = 1 if self.patch_size is None else self.eval_batch_size
         loaders = []
         for role in self._eval_roles(split):
             records = self._split(role, split)
@@ -349,14 +346,11 @@ class IQADataModule(pl.LightningDataModule):
                     f"adjust data.split (now {self.split_ratios or 'official'}) or data.fold"
                 )
             dataset = self._dataset(role, split)
-            world_size, rank = self._ranks()
             sampler = (
                 DistributedSampler(dataset, world_size, rank, shuffle=False)
                 if world_size > 1
                 else None
             )
-            # whole images (patch_size null) differ in size from pair to pair: one per batch
-            batch_size = 1 if self.patch_size is None else self.eval_batch_size
             loaders.append(self._loader(dataset, batch_size, sampler))
         return loaders
 

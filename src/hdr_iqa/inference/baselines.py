@@ -78,7 +78,7 @@ def evaluate_baselines(
     split settings and seed). Returns ``{name: {dataset: {metric: value}}}``; nothing is
     written (the trainer has no logger or callbacks).
     """
-    from hdr_iqa.callbacks import metrics_by_dataset
+    from hdr_iqa.callbacks import test_table
 
     limit = trainer_config.get("limit_test_batches")
     if isinstance(limit, int) and not isinstance(limit, bool):
@@ -96,9 +96,5 @@ def evaluate_baselines(
             enable_progress_bar=False, enable_model_summary=False, limit_test_batches=limit,
         )  # fmt: skip
         trainer.test(module, datamodule=datamodule, verbose=False)
-        metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-        table = metrics_by_dataset(metrics)
-        for dataset, values in table.items():
-            values.setdefault("n", len(module.test_predictions.get(dataset, {}).get("index", [])))
-        results[name] = table
+        results[name] = test_table(trainer.callback_metrics, module)
     return results
