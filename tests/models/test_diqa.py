@@ -144,8 +144,33 @@ def test_phase_one_checkpoint_as_complete_weights_points_to_extractor_weights(tm
     )
     lightning = {"state_dict": torch.load(tmp_path / "a.pth"), "pytorch-lightning_version": "2"}
     torch.save(lightning, tmp_path / "a.ckpt")
-    with pytest.raises(WeightsError, match=r"missing keys: score_head.*unexpected keys: error_head"
-                       r".*model.net.extractor_weights=.*a.ckpt"):  # fmt: skip
+    expected = (rf"model.net.weights: {tmp_path}/a.ckpt holds DIQA's objective phase \(key "
+                r"error_head.weight\), but model.net.phase=subjective: start phase two from phase "
+                rf"one with model.net.extractor_weights={tmp_path}/a.ckpt$")  # fmt: skip
+    with pytest.raises(WeightsError, match=expected):
         DIQA("subjective", weights=tmp_path / "a.ckpt")
     assert torch.equal(DIQA("objective", weights=tmp_path / "a.ckpt").error_head.weight,
                        lightning["state_dict"]["net.error_head.weight"])  # fmt: skip
+
+
+def test_the_phase_of_a_weights_file_is_read_from_its_keys(tmp_path):
+    subjective = DIQA("subjective").state_dict()
+    torch.save(subjective, tmp_path / "two.pth")
+    assert torch.equal(DIQA("subjective", weights=tmp_path / "two.pth").score_head[0].weight,
+                       subjective["score_head.0.weight"])  # fmt: skip
+    with pytest.raises(WeightsError, match=rf"{tmp_path}/two.pth holds DIQA's subjective phase "
+                       r"\(key score_head.0.weight\), but model.net.phase=objective: set "
+                       r"model.net.phase=subjective to use it$"):  # fmt: skip
+        DIQA("objective", weights=tmp_path / "two.pth")
+    features = {k: v for k, v in subjective.items() if k.startswith("features.")}
+    torch.save(features, tmp_path / "none.pth")
+    expected = (rf"model.net.weights: {tmp_path}/none.pth holds no DIQA phase: expected the "
+                r"keys error_head.\* \(objective\) or score_head.\* \(subjective\), found keys "
+                r"such as features.0.bias, features.0.weight")  # fmt: skip
+    with pytest.raises(WeightsError, match=expected):
+        DIQA("objective", weights=tmp_path / "none.pth")
+    subjective["features.0.bias"] = torch.zeros(3)  # the right head, a wrong feature extractor
+    torch.save(subjective, tmp_path / "bad.pth")
+    with pytest.raises(WeightsError, match=r"bad.pth does not match DIQA .*wrong shapes: "
+                       r"features.0.bias \(3,\) \(expected \(48,\)\)"):  # fmt: skip
+        DIQA("subjective", weights=tmp_path / "bad.pth")

@@ -278,6 +278,11 @@ def test_paper_code_checkpoint_loads(model, tmp_path):
             assert torch.allclose(model.vit.blocks[i](x), paper_block(state, i, x, 12), atol=1e-5)
 
 
+def test_paper_code_conversion_leaves_other_layouts_alone(model):
+    state = {"vit.cls_token": torch.zeros(1), "diffnet.0.body.0.conv.weight": torch.zeros(2, 2, 1)}
+    assert model.convert_state_dict(state) == state
+
+
 def test_incomplete_paper_checkpoint_lists_the_missing_keys(model, tmp_path):
     state = paper_vtamiq_state(depth=1, groups=1, rcabs=1)
     torch.save({"model_state_dict": state}, tmp_path / "small.pth")

@@ -1,18 +1,16 @@
-"""Weight files: containers, key maps of published layouts, strict loading and its errors."""
+"""Weight files: containers, key renaming, strict loading and its errors (the published layouts
+of each model are tested beside it, in tests/models/)."""
 
-import hydra
 import pytest
 import torch
 from torch import nn
 
 from hdr_iqa.errors import MissingFileError, WeightsError
-from hdr_iqa.models import PieAPP
-from hdr_iqa.models.pieapp import EXTRACTOR_CHANNELS
 from hdr_iqa.utils.weights import (
     flatten_state_dict,
     load_model_weights,
     load_state_dict_file,
-    vtamiq_from_paper_code,
+    rename_keys,
 )
 
 
@@ -80,67 +78,7 @@ def test_mismatch_lists_missing_unexpected_and_wrong_shapes(tmp_path):
         load_model_weights(Tiny(), tmp_path / "bad.pth", "model.net.weights")
 
 
-def test_vtamiq_map_leaves_other_layouts_alone():
-    state = {"vit.cls_token": torch.zeros(1)}
-    assert vtamiq_from_paper_code(state) == state
-
-
-# ---------------------------------------------------------------------------- PieAPP layouts
-def published_pieapp_state() -> dict[str, torch.Tensor]:
-    """[DA] PieAPP / official PU-PieAPP keys and shapes (weights-compat.md sections 1, 3)."""
-    generator = torch.Generator().manual_seed(0)
-    rand = lambda *shape: torch.randn(shape, generator=generator) * 0.01  # noqa: E731
-    state = {}
-    for i, (c_in, c_out) in enumerate(EXTRACTOR_CHANNELS, start=1):
-        state[f"extractor.conv{i}.weight"] = rand(c_out, c_in, 3, 3)
-        state[f"extractor.conv{i}.bias"] = rand(c_out)
-    # the 512 x 120,832 layer as a broadcast view: a random tensor of the right shape whose file
-    # stays small (torch.save stores the 512 values once)
-    state["comparitor.fcs.0.weight"] = rand(512, 1).expand(512, 120_832)
-    state.update({
-        "comparitor.fcs.0.bias": rand(512), "comparitor.fcs.2.weight": rand(1, 512),
-        "comparitor.fcs.2.bias": rand(1), "comparitor.fcs.4.weight": rand(1, 1),
-        "comparitor.fcs.4.bias": rand(1), "comparitor.weights.0.weight": rand(512, 2048),
-        "comparitor.weights.0.bias": rand(512), "comparitor.weights.2.weight": rand(1, 512),
-        "comparitor.weights.2.bias": rand(1),
-    })  # fmt: skip
-    assert len(state) == 32 and sum(v.numel() for v in state.values()) == 68_376_580
-    return state
-
-
-def test_paper_code_pieapp_checkpoint_through_the_config(make_cfg, tmp_path):
-    state = published_pieapp_state()
-    torch.save({"model_state_dict": state, "epoch": 5, "SROCC": 0.8}, tmp_path / "best.pth")
-    module = hydra.utils.instantiate(make_cfg(f"model.net.weights={tmp_path / 'best.pth'}").model)
-    loaded = module.net.state_dict()
-    for key, value in state.items():
-        assert torch.equal(loaded[key.replace("comparitor.", "comparator.")], value), key
-
-
-def test_official_pu_pieapp_file_without_sigmoid(tmp_path):
-    state = published_pieapp_state()
-    nested = {part: {k.split(".", 1)[1]: v for k, v in state.items() if k.startswith(part)}
-              for part in ("extractor", "comparitor")}  # fmt: skip
-    torch.save(nested, tmp_path / "pupieapp_weights.pt")
-    model = PieAPP(weight_sigmoid=False, weights=tmp_path / "pupieapp_weights.pt")
-    assert torch.equal(model.extractor.conv7.weight, state["extractor.conv7.weight"])
-    # the official weight branch: Linear -> ReLU -> Linear -> + 1e-6 (no sigmoid)
-    delta = torch.randn(5, 2048)
-    hidden = torch.relu(
-        delta @ state["comparitor.weights.0.weight"].T + state["comparitor.weights.0.bias"]
-    )
-    expected = (
-        hidden @ state["comparitor.weights.2.weight"].T + state["comparitor.weights.2.bias"] + 1e-6
-    )
-    _, weight = model.comparator(torch.zeros(5, 120_832), delta)
-    assert torch.allclose(weight, expected.squeeze(-1), atol=1e-6)
-
-
-def test_mismatched_pieapp_file_names_the_key(tmp_path):
-    state = published_pieapp_state()
-    del state["comparitor.weights.2.bias"]
-    torch.save(state, tmp_path / "pieapp.pth")
-    expected = (r"model.net.weights: .*pieapp.pth does not match PieAPP \(32 entries expected\): "
-                r"missing keys: comparator.weights.2.bias$")  # fmt: skip
-    with pytest.raises(WeightsError, match=expected):
-        PieAPP(weights=tmp_path / "pieapp.pth")
+def test_rename_keys_applies_the_first_matching_rule_once():
+    rules = [(r"^a\.(\d+)\.", r"b.\1."), (r"^a\.", "c."), (r"^b\.", "never.")]
+    state = {"a.0.w": torch.zeros(1), "a.x": torch.ones(1), "z": torch.ones(1)}
+    assert list(rename_keys(state, rules)) == ["b.0.w", "c.x", "z"]

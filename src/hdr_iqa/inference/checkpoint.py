@@ -18,10 +18,6 @@ from hdr_iqa.errors import ConfigError, MissingFileError, WeightsError
 from hdr_iqa.module import CHECKPOINT_KEY, IQAModule
 from hdr_iqa.utils.weights import check_weights_content, load_failure
 
-INIT_FILE_SUFFIX = "weights"
-"""``model.net`` keys ending in this name initialisation files (e.g. PieAPP's ``vgg16_weights``);
-they are cleared when restoring, since the checkpoint holds the trained weights."""
-
 
 def read_checkpoint(path: str | Path, key: str = "ckpt_path") -> dict[str, Any]:
     """Load a checkpoint (``weights_only``) and check that ``hdr_iqa.train`` wrote it.
@@ -111,13 +107,18 @@ def restore_module(checkpoint: dict[str, Any], path: str | Path = "") -> IQAModu
     return module.eval()
 
 
-def _clear_init_files(node: Any) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key.endswith(INIT_FILE_SUFFIX) and isinstance(value, str):
-                node[key] = None
-            else:
-                _clear_init_files(value)
+def _clear_init_files(net: dict[str, Any]) -> None:
+    """Null the ``model.net`` settings that name initialisation files: the ``init_file_keys``
+    of the model class ``net["_target_"]`` names (e.g. PieAPP's ``vgg16_weights`` and
+    ``weights``). The checkpoint holds the trained weights, so those files may be gone. An
+    unknown class is left to the instantiation, which reports it."""
+    try:
+        cls = hydra.utils.get_class(str(net.get("_target_")))
+    except Exception:
+        return
+    for key in getattr(cls, "init_file_keys", ()):
+        if key in net:
+            net[key] = None
 
 
 def _head(keys: list[str], n: int = 3) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, NamedTuple
 
@@ -33,26 +34,52 @@ class IQAOutput(NamedTuple):
 
 
 class IQAModel(nn.Module):
-    """Base class of the backbones: plain torch, no Lightning, no Hydra.
+    """Base class of the networks: plain torch, no Lightning, no Hydra.
 
-    Subclasses set the class attributes and implement ``forward_features`` (everything up to
-    the features CORAL aligns), ``forward_head`` (features -> score) and ``coral_features``;
-    optionally ``training_loss`` (features -> per-sample loss, see :class:`IQAOutput`).
+    Inputs are patches already through the photometric chain (display model -> PU21 ->
+    normalisation, see :mod:`hdr_iqa.photometry`), normalised with ``input_mean`` /
+    ``input_std``: ``ref`` and ``dist`` (B, N, 3, P, P) float32 (B images, N patches each,
+    P = ``patch_size``; N = 1 and P = the image size for whole-image metrics), and ``pos``
+    (B, N, 2) the patch centres as (row, col) in (0, 1) of the image height and width.
+    Scores are in the project's one direction: 0 = reference quality, larger = worse.
 
-    ``forward(ref, dist, pos)`` takes patches (B, N, 3, P, P) already through the photometric
-    chain and their normalised centres (B, N, 2) and returns an :class:`IQAOutput`.
-    No-reference models (``no_reference = True``) score ``dist`` alone and get ``ref=None``
-    at evaluation; during training they get the reference when ``training_needs_reference``.
-    A model whose ``training_loss`` needs no label sets ``training_needs_labels`` to False.
+    The contract, in the order a forward pass uses it:
 
-    Weights files are converted to this model's key names by ``convert_state_dict`` (e.g.
-    published layouts) and loaded strictly by :meth:`load_weights`.
+    * :meth:`forward_features` ``(ref, dist, pos) -> features``: everything up to the features
+      that CORAL aligns, as a dict of tensors whose layout each model documents.
+    * :meth:`forward_head` ``(features) -> score`` (B,) float32.
+    * :meth:`coral_features` ``(features) -> (B, K, d)``: K rows of width d per image that
+      DeepCORAL aligns across domains (e.g. PieAPP: K = 2N coarse patch features, d = 2048).
+    * :meth:`training_loss` ``(features) -> (B,) | None``: optional model-specific loss per
+      image; when given, training uses it instead of the IQA loss on the labels.
+    * :meth:`forward` runs the three and returns an :class:`IQAOutput`.
+    * :attr:`patch_terms` ``(features) -> (score * weight, weight)``, each (B*N,): optional;
+      models whose image score is a weighted mean of per-patch scores provide it (scoring a
+      dense grid of patches in chunks sums these terms); None for models that score a draw of
+      patches as a whole (VTAMIQ, DIQA).
+    * :meth:`convert_state_dict` ``(state) -> state``: renames a published weight layout to
+      this model's keys (identity by default); :meth:`load_weights` then loads strictly.
+    * :attr:`init_file_keys`: constructor arguments (``model.net.<key>`` settings) that name
+      files read only to initialise the model (e.g. ``vgg16_weights``, ``weights``); restoring
+      a checkpoint clears them, since the checkpoint holds the trained weights.
+
+    Class attributes: ``input_mean`` / ``input_std`` (per-channel normalisation the chain
+    applies last), ``patch_size`` (P in pixels; None = whole images), ``no_reference``
+    (the model scores ``dist`` alone and gets ``ref=None`` at evaluation; during training it
+    gets the reference when :attr:`training_needs_reference`).
     """
 
     input_mean: ClassVar[tuple[float, float, float]] = IMAGENET_MEAN
     input_std: ClassVar[tuple[float, float, float]] = IMAGENET_STD
     patch_size: ClassVar[int]
     no_reference: ClassVar[bool] = False
+    init_file_keys: ClassVar[tuple[str, ...]] = ()
+    """``model.net`` keys naming initialisation files, cleared when a checkpoint is restored."""
+    patch_terms: Callable[[dict[str, torch.Tensor]], tuple[torch.Tensor, torch.Tensor]] | None = (
+        None
+    )
+    """Optional ``(features) -> (score * weight, weight)``, each (B*N,), for models whose image
+    score is ``sum(score * weight) / sum(weight)`` over its patches; None otherwise."""
 
     @property
     def training_needs_reference(self) -> bool:
@@ -68,12 +95,16 @@ class IQAModel(nn.Module):
     def forward_features(
         self, ref: torch.Tensor | None, dist: torch.Tensor, pos: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:
+        """Features of a batch: ref, dist (B, N, 3, P, P), pos (B, N, 2) -> a dict of tensors
+        (layout per model), input to :meth:`forward_head` and :meth:`coral_features`."""
         raise NotImplementedError
 
     def forward_head(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Score (B,) float32 from :meth:`forward_features`' output (0 = reference quality)."""
         raise NotImplementedError
 
     def coral_features(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The (B, K, d) rows DeepCORAL aligns (their covariance over B*K rows is matched)."""
         raise NotImplementedError
 
     def training_loss(self, features: dict[str, torch.Tensor]) -> torch.Tensor | None:
@@ -83,6 +114,8 @@ class IQAModel(nn.Module):
     def forward(
         self, ref: torch.Tensor | None, dist: torch.Tensor, pos: torch.Tensor | None = None
     ) -> IQAOutput:
+        """ref, dist (B, N, 3, P, P), pos (B, N, 2) -> score (B,), CORAL features (B, K, d),
+        optional training loss (B,)."""
         features = self.forward_features(ref, dist, pos)
         return IQAOutput(
             self.forward_head(features),
@@ -91,7 +124,14 @@ class IQAModel(nn.Module):
         )
 
     def convert_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Rename a published layout's keys to this model's (identity by default)."""
+        """Rename a published layout's keys to this model's (identity by default).
+
+        Args:
+            state: a flat state dict as read from a file (``name -> tensor``).
+        Returns:
+            the state dict in this model's key names and shapes; layouts the model does not
+            know pass through unchanged (the strict load then reports them).
+        """
         return state
 
     def load_weights(self, path: str | Path, key: str = WEIGHTS_KEY) -> None:

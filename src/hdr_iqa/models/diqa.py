@@ -35,7 +35,11 @@ from torch import nn
 from hdr_iqa.errors import WeightsError
 from hdr_iqa.models._registry import register_model
 from hdr_iqa.models.base import WEIGHTS_KEY, IQAModel
-from hdr_iqa.utils.weights import load_submodule_weights
+from hdr_iqa.utils.weights import (
+    load_state_dict_file,
+    load_state_dict_strict,
+    load_submodule_weights,
+)
 
 Phase = Literal["objective", "subjective"]
 PHASES = ("objective", "subjective")
@@ -47,6 +51,8 @@ DOWNSCALE = 4
 CHANNELS = ((1, 48, 1), (48, 48, 2), (48, 64, 1), (64, 64, 2),
             (64, 64, 1), (64, 64, 1), (64, 128, 1), (128, 128, 1))  # fmt: skip
 """(in, out, stride) of the eight 3x3 convolutions of f."""
+PHASE_HEADS = {"objective": "error_head.", "subjective": "score_head."}
+"""The key prefix that only a weights file of each phase holds (its head)."""
 
 
 # ---------------------------------------------------------------------------- preprocessing
@@ -113,6 +119,11 @@ def feature_extractor() -> nn.Sequential:
 class DIQA(IQAModel):
     """DIQA, no-reference, in one of its two training phases.
 
+    ``forward(ref, dist)``: dist (B, N, 3, P, P) (0-255 range; P a multiple of 4) -> score
+    (B,) (phase one: mean predicted error; phase two: regressed score, both 0 = reference
+    quality), CORAL features (B, N, 128) (each patch's pooled feature maps), and in phase
+    one's training (``ref`` given) the error-map loss (B,). ``ref`` never enters the score.
+
     Args:
         phase: ``"objective"`` (f + g, trained on the error map; needs the reference in
             training) or ``"subjective"`` (f + score head, trained on the labels).
@@ -127,6 +138,7 @@ class DIQA(IQAModel):
     input_mean: ClassVar[tuple[float, float, float]] = (0.0, 0.0, 0.0)
     input_std: ClassVar[tuple[float, float, float]] = (1 / 255, 1 / 255, 1 / 255)
     patch_size: ClassVar[int] = 128
+    init_file_keys: ClassVar[tuple[str, ...]] = ("extractor_weights", "weights")
     luma: torch.Tensor
 
     def __init__(
@@ -162,6 +174,7 @@ class DIQA(IQAModel):
 
     @property
     def training_needs_reference(self) -> bool:
+        """Phase one's target is the error map between reference and distorted image."""
         return self.phase == "objective"
 
     @property
@@ -170,16 +183,35 @@ class DIQA(IQAModel):
         return self.phase == "subjective"
 
     def load_weights(self, path: str | Path, key: str = WEIGHTS_KEY) -> None:
-        """Complete weights of this phase; another phase's file names the option to use."""
-        try:
-            super().load_weights(path, key)
-        except WeightsError as error:
-            if "error_head" in str(error) or "score_head" in str(error):
-                raise WeightsError(
-                    f"{error}. The file holds the other DIQA phase: start phase two from phase "
-                    f"one with model.net.extractor_weights={path}"
-                ) from None
-            raise
+        """Complete weights of this phase, loaded strictly.
+
+        The phase a file holds is read from its keys (:data:`PHASE_HEADS`); a file of the
+        other phase is refused with the option that uses it (phase one's checkpoint starts
+        phase two through ``model.net.extractor_weights``).
+
+        Raises:
+            WeightsError: the file holds the other phase, or neither phase's head.
+        """
+        state = self.convert_state_dict(load_state_dict_file(path, key))
+        phase = stored_phase(state)
+        if phase is None:
+            heads = " or ".join(f"{prefix}* ({name})" for name, prefix in PHASE_HEADS.items())
+            raise WeightsError(
+                f"{key}: {path} holds no DIQA phase: expected the keys {heads}, found keys "
+                f"such as {', '.join(sorted(state)[:6])}"
+            )
+        if phase != self.phase:
+            found = next(k for k in state if k.startswith(PHASE_HEADS[phase]))
+            hint = (
+                f"start phase two from phase one with model.net.extractor_weights={path}"
+                if phase == "objective"
+                else "set model.net.phase=subjective to use it"
+            )
+            raise WeightsError(
+                f"{key}: {path} holds DIQA's {phase} phase (key {found}), but "
+                f"model.net.phase={self.phase}: {hint}"
+            )
+        load_state_dict_strict(self, state, path, key)
 
     def normalise(self, patches: torch.Tensor) -> torch.Tensor:
         """(M, 3, P, P) chain outputs (0-255 range) -> (M, 1, P, P) high-pass gray, float32."""
@@ -235,6 +267,19 @@ class DIQA(IQAModel):
         batch = features["pooled"].shape[0]
         weighted = (features["error"].float() - features["target"]) * features["reliability"]
         return weighted.square().view(batch, -1).mean(dim=1)
+
+
+def stored_phase(state: dict[str, torch.Tensor]) -> Phase | None:
+    """The DIQA phase whose head a state dict holds, None if neither or both.
+
+    Example:
+        >>> stored_phase({"features.0.weight": torch.zeros(1), "score_head.0.bias": torch.zeros(1)})
+        'subjective'
+    """
+    found = [
+        name for name, prefix in PHASE_HEADS.items() if any(k.startswith(prefix) for k in state)
+    ]
+    return found[0] if len(found) == 1 else None  # type: ignore[return-value]
 
 
 def output_size(height: int, width: int) -> tuple[int, int]:

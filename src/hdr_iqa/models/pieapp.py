@@ -26,7 +26,7 @@ from torch import nn
 from hdr_iqa.errors import WeightsError
 from hdr_iqa.models._registry import register_model
 from hdr_iqa.models.base import IQAModel
-from hdr_iqa.utils.weights import load_state_dict_file, pieapp_from_published
+from hdr_iqa.utils.weights import load_state_dict_file, rename_keys
 
 EXTRACTOR_CHANNELS = ((3, 64), (64, 64), (64, 64), (64, 128), (128, 128), (128, 128),
                       (128, 256), (256, 256), (256, 256), (256, 512), (512, 512))  # fmt: skip
@@ -38,10 +38,17 @@ FEATURE_DIM = 120_832
 COARSE_DIM = 2_048
 VGG16_SOURCES = (0, 2, 2, 5, 7, 7, 10, 12, 14, 17, 19)
 """torchvision ``vgg16().features`` index copied into conv1..conv11 (reference-spec 5.4)."""
+PUBLISHED_KEY_MAP = ((r"^comparitor\.", "comparator."),)
+"""[DA] PieAPP and official PU-PieAPP keys -> this model's (only the spelling differs;
+``weights-compat.md`` sections 1 and 3)."""
 
 
 class PieAPPExtractor(nn.Module):
-    """11 conv3x3+ReLU layers with 5 max-pools: (M, 3, 64, 64) -> features, coarse features."""
+    """11 conv3x3+ReLU layers with 5 max-pools (VGG-like, [DA] ``extractor``).
+
+    ``forward``: (M, 3, 64, 64) normalised patches -> multi-scale features (M, 120832) (the
+    flattened outputs of conv3, 5, 7, 9, 11) and coarse features (M, 2048) (conv11's).
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,6 +68,8 @@ class PieAPPExtractor(nn.Module):
 
 
 class _Scale(nn.Module):
+    """x * factor (no parameters)."""
+
     def __init__(self, factor: float) -> None:
         super().__init__()
         self.factor = factor
@@ -70,12 +79,18 @@ class _Scale(nn.Module):
 
 
 class _AddEpsilon(_Scale):
+    """x + factor (no parameters)."""
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.factor
 
 
 class PieAPPComparator(nn.Module):
-    """Per-patch error score and weight from feature differences."""
+    """Per-patch error score and weight from feature differences ([DA] ``comparitor``).
+
+    ``fcs``: Linear(120832, 512) -> ReLU -> Linear(512, 1) -> x 0.01 -> Linear(1, 1);
+    ``weights``: Linear(2048, 512) -> ReLU -> Linear(512, 1) -> [sigmoid] -> + 1e-6.
+    """
 
     def __init__(self, weight_sigmoid: bool = True) -> None:
         super().__init__()
@@ -90,14 +105,21 @@ class PieAPPComparator(nn.Module):
             _AddEpsilon(1e-6),
         )
 
-    def forward(self, delta_features: torch.Tensor, delta_coarse: torch.Tensor):
-        """(M, 120832), (M, 2048) -> per-patch score (M,) and weight (M,)."""
+    def forward(
+        self, delta_features: torch.Tensor, delta_coarse: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(M, 120832), (M, 2048) feature differences (dist - ref) -> per-patch score (M,)
+        (0 = identical, larger = worse) and weight (M,) (> 0 with the sigmoid)."""
         return self.fcs(delta_features).squeeze(-1), self.weights(delta_coarse).squeeze(-1)
 
 
 @register_model("pieapp")
 class PieAPP(IQAModel):
-    """PieAPP on 64x64 patches of ImageNet-normalised inputs.
+    """PieAPP on 64x64 patches of ImageNet-normalised inputs; 68,376,580 parameters.
+
+    ``forward(ref, dist)``: ref, dist (B, N, 3, 64, 64) -> score (B,) = weighted mean of the N
+    patch scores; CORAL features (B, 2N, 2048) = coarse features of each reference and
+    distorted patch (rows ref_1, dist_1, ref_2, ...). ``pos`` is not used.
 
     Args:
         weight_sigmoid: sigmoid on the patch-weight branch (paper code [DA]); false matches
@@ -108,12 +130,15 @@ class PieAPP(IQAModel):
         vgg16_weights: optional local path of torchvision VGG16 weights (``.pth`` state dict)
             whose conv layers initialise the extractor as in [DA] (reference-spec 5.4).
         channels_last: run the convolutions in channels-last memory format (about 30% faster
-            training on CPU, tensor cores on GPU); numerically the same.
+            training on CPU, tensor cores on GPU). Other convolution kernels, so float32
+            results differ from the default layout by rounding (about 2e-6 of full scale
+            measured on CPU at random init); float64 results agree to about 1e-15.
         weights: optional local file with complete weights, loaded last: a checkpoint of this
             project, a paper-code checkpoint or the official PU-PieAPP file.
     """
 
     patch_size: ClassVar[int] = 64
+    init_file_keys: ClassVar[tuple[str, ...]] = ("vgg16_weights", "weights")
 
     def __init__(
         self,
@@ -143,8 +168,9 @@ class PieAPP(IQAModel):
             self.extractor.to(memory_format=torch.channels_last)
 
     def convert_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Published layouts ([DA], official PU-PieAPP) spell the comparator ``comparitor``."""
-        return pieapp_from_published(state)
+        """Published layouts ([DA] checkpoints, the flattened official PU-PieAPP file) spell
+        the comparator ``comparitor``: renamed by :data:`PUBLISHED_KEY_MAP`; same shapes."""
+        return rename_keys(state, PUBLISHED_KEY_MAP)
 
     def load_vgg16(self, path: str | Path, key: str = "model.net.vgg16_weights") -> None:
         """Copy torchvision VGG16 conv weights into the extractor (``key`` names the setting)."""
@@ -165,7 +191,11 @@ class PieAPP(IQAModel):
     def forward_features(
         self, ref: torch.Tensor | None, dist: torch.Tensor, pos: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:
-        """ref, dist: (B, N, 3, 64, 64) -> per-patch features, each (B*N, d)."""
+        """ref, dist: (B, N, 3, 64, 64) -> per-patch features.
+
+        Returns ``feat_ref``, ``feat_dist`` (B*N, 120832), ``coarse_ref``, ``coarse_dist``
+        (B*N, 2048) and ``shape`` = (B, N).
+        """
         if ref is None:
             raise ValueError("PieAPP is a full-reference model: a reference image is required")
         batch, patches = dist.shape[:2]
@@ -181,15 +211,20 @@ class PieAPP(IQAModel):
             "shape": torch.Size((batch, patches)),
         }  # fmt: skip
 
-    def forward_head(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Weighted mean of per-patch scores: (B,)."""
-        batch, patches = features["shape"]
+    def patch_terms(self, features: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-patch (score * weight, weight), each (M,) with M = B*N: the image score is
+        ``sum(score * weight) / sum(weight)`` over its patches, so chunks of patches add up."""
         score, weight = self.comparator(
             features["feat_dist"] - features["feat_ref"],
             features["coarse_dist"] - features["coarse_ref"],
         )
-        score, weight = score.view(batch, patches), weight.view(batch, patches)
-        return (score * weight).sum(1) / weight.sum(1)
+        return score * weight, weight  # (M,), (M,)
+
+    def forward_head(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Weighted mean of per-patch scores: (B,)."""
+        batch, patches = features["shape"]
+        weighted, weight = self.patch_terms(features)
+        return weighted.view(batch, patches).sum(1) / weight.view(batch, patches).sum(1)
 
     def coral_features(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
         """Coarse features of the reference and distorted patches: (B, 2N, 2048)."""

@@ -22,7 +22,9 @@ Linear layers, ``weights-compat.md`` section 2).
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,9 +34,17 @@ import torch.nn.functional as F
 from timm.layers import DropPath, LayerScale
 from torch import nn
 
+from hdr_iqa.errors import MissingFileError, WeightsError
 from hdr_iqa.models._registry import register_model
 from hdr_iqa.models.base import IQAModel
-from hdr_iqa.utils.weights import load_timm_vit, vtamiq_from_paper_code
+from hdr_iqa.utils.weights import (
+    check_weights_content,
+    load_failure,
+    mismatch_report,
+    rename_keys,
+)
+
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------- blocks
@@ -52,7 +62,7 @@ class ChannelAttention(nn.Module):
 
 
 class RCAB(nn.Module):
-    """Residual channel-attention block: x + CA(Linear(PReLU(x))), no normalisation."""
+    """Residual channel-attention block: x + CA(Linear(PReLU(x))), no normalisation; (B, C)."""
 
     def __init__(self, channels: int, reduction: int) -> None:
         super().__init__()
@@ -65,7 +75,7 @@ class RCAB(nn.Module):
 
 
 class ResidualGroup(nn.Module):
-    """x + DropPath(Linear(RCAB_n(...RCAB_1(x))))."""
+    """x + DropPath(Linear(RCAB_n(...RCAB_1(x)))); (B, C) -> (B, C)."""
 
     def __init__(self, channels: int, num_rcabs: int, reduction: int, drop_path: float) -> None:
         super().__init__()
@@ -78,7 +88,8 @@ class ResidualGroup(nn.Module):
 
 
 class DiffNet(nn.Sequential):
-    """Difference modulation network ([DA] ``quality_decoder``): residual groups, then a Linear.
+    """Difference modulation network ([DA] ``quality_decoder``): residual groups, then a Linear;
+    (B, C) -> (B, C).
 
     The reference's 1x1 Conv1d layers act on a length-1 signal; here they are Linear layers
     (same parameters, weights (out, in) instead of (out, in, 1)).
@@ -109,7 +120,11 @@ def position_index(pos: torch.Tensor, grid: int) -> torch.Tensor:
 # ---------------------------------------------------------------------------- model
 @register_model("vtamiq")
 class VTAMIQ(IQAModel):
-    """VTAMIQ on 16x16 patches of [-1, 1] inputs (mean/std 0.5).
+    """VTAMIQ on 16x16 patches of [-1, 1] inputs (mean/std 0.5); 57,322,386 parameters.
+
+    ``forward(ref, dist, pos)``: ref, dist (B, N, 3, 16, 16) at the same centres pos (B, N, 2)
+    -> score (B,) from the whole draw of N patches; CORAL features (B, 2, D) = the CLS outputs
+    of reference and distorted image (D = the ViT width, 768 for ViT-B).
 
     Args:
         variant: timm ViT architecture (``vit_base_patch16_384`` in the paper; a smaller one such
@@ -128,6 +143,7 @@ class VTAMIQ(IQAModel):
     input_mean: ClassVar[tuple[float, float, float]] = (0.5, 0.5, 0.5)
     input_std: ClassVar[tuple[float, float, float]] = (0.5, 0.5, 0.5)
     patch_size: ClassVar[int] = 16
+    init_file_keys: ClassVar[tuple[str, ...]] = ("vit_weights", "weights")
 
     def __init__(
         self,
@@ -172,8 +188,33 @@ class VTAMIQ(IQAModel):
             self.load_weights(weights)
 
     def convert_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """The paper code's ``model_state_dict`` -> this model's keys (others unchanged)."""
-        return vtamiq_from_paper_code(state)
+        """The paper code's ``model_state_dict`` ([DA]) -> this model's keys and shapes.
+
+        Renames by :data:`PAPER_KEY_MAP`, fuses each block's separate query/key/value Linear
+        layers into timm's ``attn.qkv`` (rows q, k, v: (3D, D) and (3D,)), and squeezes the
+        DiffNet's Conv1d(k=1) weights (out, in, 1) into Linear weights (out, in). Any other
+        layout (this project's) passes through unchanged.
+        """
+        if not any(k.startswith("transformer.embeddings.") for k in state):
+            return dict(state)
+        renamed = rename_keys(state, PAPER_KEY_MAP)
+        converted: dict[str, torch.Tensor] = {}
+        separate: dict[str, dict[str, torch.Tensor]] = {}
+        for name, value in renamed.items():
+            match = QKV_PART.fullmatch(name)
+            if match:
+                prefix, role, kind = match.groups()
+                separate.setdefault(f"{prefix}.qkv.{kind}", {})[role] = value
+                continue
+            if name.startswith("diffnet.") and value.dim() == 3 and value.shape[-1] == 1:
+                value = value[..., 0]  # Conv1d (out, in, 1) -> Linear (out, in)
+            converted[name] = value
+        for name, parts in separate.items():
+            if set(parts) == {"query", "key", "value"}:
+                converted[name] = torch.cat([parts["query"], parts["key"], parts["value"]])
+            else:  # incomplete: leave the parts as they are so the strict check reports them
+                converted.update({name.replace(".qkv.", f".{r}."): v for r, v in parts.items()})
+        return converted
 
     def encode(self, patches: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """CLS output of the ViT for sparse patches: (M, N, 3, 16, 16), (M, N, 2) -> (M, D)."""
@@ -213,3 +254,92 @@ class VTAMIQ(IQAModel):
     def coral_features(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
         """CLS outputs of the reference and the distorted image: (B, 2, D)."""
         return torch.stack((features["cls_ref"], features["cls_dist"]), dim=1)
+
+
+# ---------------------------------------------------------------------------- weights
+_RCAB = r"^quality_decoder\.(\d+)\.body\.(\d+)\.body\."
+"""[DA] RCAB parameters: body.1 PReLU, body.2 Conv1d, body.4 channel attention (conv_du.1, .4)."""
+PAPER_KEY_MAP = (
+    (r"^transformer\.embeddings\.cls_token$", "vit.cls_token"),
+    (r"^transformer\.embeddings\.extra_tokens$", "reg_token"),
+    (r"^transformer\.embeddings\.patch_embeddings\.", "vit.patch_embed.proj."),
+    (r"^transformer\.embeddings\.positional_embeddings\.positional_embeddings$", "vit.pos_embed"),
+    (r"^transformer\.encoder\.encoder_norm\.", "vit.norm."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.attention_norm\.", r"vit.blocks.\1.norm1."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.ffn_norm\.", r"vit.blocks.\1.norm2."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.ffn\.", r"vit.blocks.\1.mlp."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.attn\.out\.", r"vit.blocks.\1.attn.proj."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.attn\.(query|key|value)\.", r"vit.blocks.\1.attn.\2."),
+    (r"^transformer\.encoder\.layers\.(\d+)\.(ls[12])\.", r"vit.blocks.\1.\2."),
+    (_RCAB + r"1\.", r"diffnet.\1.body.\2.act."),
+    (_RCAB + r"2\.", r"diffnet.\1.body.\2.conv."),
+    (_RCAB + r"4\.conv_du\.1\.", r"diffnet.\1.body.\2.attention.squeeze."),
+    (_RCAB + r"4\.conv_du\.4\.", r"diffnet.\1.body.\2.attention.excite."),
+    (r"^quality_decoder\.", "diffnet."),
+    (r"^q_predictor\.", "head."),
+)  # fmt: skip
+"""[DA] VTAMIQ -> this model's keys (``weights-compat.md`` section 2); q/k/v are then fused and
+Conv1d(k=1) weights squeezed by :meth:`VTAMIQ.convert_state_dict`."""
+QKV_PART = re.compile(r"(vit\.blocks\.\d+\.attn)\.(query|key|value)\.(weight|bias)")
+"""[DA]'s separate q/k/v Linear layers after renaming, fused into timm's ``qkv``."""
+
+
+TIMM_IGNORED_UNEXPECTED = r"^(head|pre_logits|head_drop)\."
+"""Classifier keys of a timm ViT file, unused by VTAMIQ (``num_classes=0``)."""
+TIMM_LAYER_SCALE = r"^blocks\.\d+\.ls[12]\.gamma$"
+"""LayerScale gammas, absent from files of ViTs trained without them (left at 1.0)."""
+
+
+def load_timm_vit(vit: nn.Module, path: str | Path, key: str) -> None:
+    """Load timm-format ViT weights into a (possibly truncated) timm ``VisionTransformer``.
+
+    * ``.npz`` (Google's original JAX checkpoints, e.g. ``ViT-B_16.npz``): timm's
+      ``VisionTransformer.load_pretrained`` (first ``depth`` encoder blocks and the final norm).
+    * ``.pth``/``.bin``/``.safetensors`` (as timm saves them): timm's ``load_state_dict`` and
+      ``checkpoint_filter_fn`` (position-table resampling, legacy layouts), then a strict check
+      that tolerates the blocks beyond ``depth`` and the classifier head (unused here) and absent
+      LayerScale gammas (left at their init, 1.0, as in the reference).
+
+    Args:
+        vit: VTAMIQ's backbone (``VTAMIQ.vit``).
+        path: local weights file (never downloaded).
+        key: the setting that named the file (quoted in errors), e.g. ``model.net.vit_weights``.
+    Raises:
+        MissingFileError: no such file.
+        WeightsError: the file cannot be read or does not fit ``vit``.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise MissingFileError(f"{key}: ViT weights file not found: {path}")
+    check_weights_content(path, key)
+    expected = f"timm ViT weights for a {len(vit.blocks)}-block, {vit.embed_dim}-wide ViT"
+    if path.suffix == ".npz":
+        try:
+            vit.load_pretrained(str(path))
+        except Exception as error:  # KeyError, ValueError, BadZipFile, ...: not such a file
+            raise WeightsError(f"{key}: {path} is not {expected}: {load_failure(error)}") from None
+        return
+    from timm.models import load_state_dict as timm_load_state_dict
+    from timm.models.vision_transformer import checkpoint_filter_fn
+
+    try:
+        state = timm_load_state_dict(str(path), weights_only=True)
+        state = checkpoint_filter_fn(state, vit)
+    except Exception as error:
+        raise WeightsError(
+            f"{key}: cannot read {path} as {expected}: {load_failure(error)}"
+        ) from None
+    depth = len(vit.blocks)
+    extra_blocks = r"^blocks\.(\d+)\."
+    unused = [
+        k
+        for k in state
+        if ((m := re.match(extra_blocks, k)) and int(m.group(1)) >= depth)
+        or re.search(TIMM_IGNORED_UNEXPECTED, k)
+    ]
+    state = {k: v for k, v in state.items() if k not in set(unused)}
+    problems = mismatch_report(vit, state, ignore_missing=TIMM_LAYER_SCALE)
+    if problems:
+        raise WeightsError(f"{key}: {path} is not {expected}: {problems}")
+    vit.load_state_dict(state, strict=False)
+    log.info("loaded ViT weights from %s (%d unused entries skipped)", path, len(unused))

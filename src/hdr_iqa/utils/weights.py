@@ -4,11 +4,13 @@ Layouts read (``weights-compat.md``), all from ``.pth``/``.pt``/``.ckpt`` or ``.
 
 * this project's Lightning checkpoints (``state_dict`` with ``net.`` keys) and plain state dicts
   (``torch.save(model.state_dict(), path)``);
-* the paper code's checkpoints ([DA], ``{"model_state_dict": ..., "epoch": ...}``) of PieAPP
-  and VTAMIQ, converted by :func:`pieapp_from_published` / :func:`vtamiq_from_paper_code`;
-* the official PU-PieAPP file (``{"extractor": {...}, "comparitor": {...}}``, flattened);
-* timm ViT weights (``.npz`` from Google, ``.pth``/``.safetensors`` as timm saves them) for
-  VTAMIQ's backbone, through timm's own loaders (:func:`load_timm_vit`).
+* the paper code's checkpoints ([DA], ``{"model_state_dict": ..., "epoch": ...}``);
+* nested state dicts such as the official PU-PieAPP file (``{"extractor": {...}, ...}``),
+  flattened.
+
+Model-specific layouts are converted by each model's ``convert_state_dict`` (in its own file,
+e.g. :mod:`hdr_iqa.models.pieapp`, :mod:`hdr_iqa.models.vtamiq`, which also holds the loader of
+timm ViT files for VTAMIQ's backbone); this module only reads, flattens, renames and checks.
 
 Every load is strict: a file that does not match raises :class:`~hdr_iqa.errors.WeightsError`
 naming the config key, the path, and the missing / unexpected / mis-shaped keys. A file that
@@ -32,32 +34,6 @@ from hdr_iqa.errors import MissingFileError, WeightsError
 log = logging.getLogger(__name__)
 LIST_LIMIT = 6
 """Keys quoted per category in an error message."""
-
-PIEAPP_PUBLISHED_KEY_MAP = ((r"^comparitor\.", "comparator."),)
-"""[DA] PieAPP and official PU-PieAPP -> this project's PieAPP (only the spelling differs)."""
-
-_RCAB = r"^quality_decoder\.(\d+)\.body\.(\d+)\.body\."
-"""[DA] RCAB parameters: body.1 PReLU, body.2 Conv1d, body.4 channel attention (conv_du.1, .4)."""
-VTAMIQ_PAPER_KEY_MAP = (
-    (r"^transformer\.embeddings\.cls_token$", "vit.cls_token"),
-    (r"^transformer\.embeddings\.extra_tokens$", "reg_token"),
-    (r"^transformer\.embeddings\.patch_embeddings\.", "vit.patch_embed.proj."),
-    (r"^transformer\.embeddings\.positional_embeddings\.positional_embeddings$", "vit.pos_embed"),
-    (r"^transformer\.encoder\.encoder_norm\.", "vit.norm."),
-    (r"^transformer\.encoder\.layers\.(\d+)\.attention_norm\.", r"vit.blocks.\1.norm1."),
-    (r"^transformer\.encoder\.layers\.(\d+)\.ffn_norm\.", r"vit.blocks.\1.norm2."),
-    (r"^transformer\.encoder\.layers\.(\d+)\.ffn\.", r"vit.blocks.\1.mlp."),
-    (r"^transformer\.encoder\.layers\.(\d+)\.attn\.out\.", r"vit.blocks.\1.attn.proj."),
-    (r"^transformer\.encoder\.layers\.(\d+)\.attn\.(query|key|value)\.", r"vit.blocks.\1.attn.\2."),
-    (r"^transformer\.encoder\.layers\.(\d+)\.(ls[12])\.", r"vit.blocks.\1.\2."),
-    (_RCAB + r"1\.", r"diffnet.\1.body.\2.act."),
-    (_RCAB + r"2\.", r"diffnet.\1.body.\2.conv."),
-    (_RCAB + r"4\.conv_du\.1\.", r"diffnet.\1.body.\2.attention.squeeze."),
-    (_RCAB + r"4\.conv_du\.4\.", r"diffnet.\1.body.\2.attention.excite."),
-    (r"^quality_decoder\.", "diffnet."),
-    (r"^q_predictor\.", "head."),
-)  # fmt: skip
-"""[DA] VTAMIQ -> this project's VTAMIQ; q/k/v are then fused and Conv1d(k=1) weights squeezed."""
 
 LIGHTNING_NET_PREFIX = "net."
 """Attribute of the backbone in :class:`hdr_iqa.module.IQAModule` (prefix of its keys)."""
@@ -203,7 +179,8 @@ def rename_keys(
     """Apply the first matching ``(regex, replacement)`` rule to each key (others unchanged).
 
     Example:
-        >>> list(rename_keys({"comparitor.fcs.0.bias": torch.zeros(1)}, PIEAPP_PUBLISHED_KEY_MAP))
+        >>> rules = [(r"^comparitor\\.", "comparator.")]
+        >>> list(rename_keys({"comparitor.fcs.0.bias": torch.zeros(1)}, rules))
         ['comparator.fcs.0.bias']
     """
     compiled = [(re.compile(pattern), replacement) for pattern, replacement in rules]
@@ -215,40 +192,6 @@ def rename_keys(
                 break
         renamed[name] = value
     return renamed
-
-
-def pieapp_from_published(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """[DA] PieAPP / flattened official PU-PieAPP keys -> :class:`~hdr_iqa.models.PieAPP` keys."""
-    return rename_keys(state, PIEAPP_PUBLISHED_KEY_MAP)
-
-
-def vtamiq_from_paper_code(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """[DA] VTAMIQ keys -> :class:`~hdr_iqa.models.VTAMIQ` keys (a no-op for other layouts).
-
-    Renames by :data:`VTAMIQ_PAPER_KEY_MAP`, fuses each block's separate query/key/value
-    Linear layers into timm's ``attn.qkv`` (rows q, k, v), and squeezes the DiffNet's
-    Conv1d(k=1) weights (out, in, 1) into Linear weights (out, in).
-    """
-    if not any(k.startswith("transformer.embeddings.") for k in state):
-        return dict(state)
-    renamed = rename_keys(state, VTAMIQ_PAPER_KEY_MAP)
-    converted: dict[str, torch.Tensor] = {}
-    separate: dict[str, dict[str, torch.Tensor]] = {}
-    for name, value in renamed.items():
-        match = re.fullmatch(r"(vit\.blocks\.\d+\.attn)\.(query|key|value)\.(weight|bias)", name)
-        if match:
-            prefix, role, kind = match.groups()
-            separate.setdefault(f"{prefix}.qkv.{kind}", {})[role] = value
-            continue
-        if name.startswith("diffnet.") and value.dim() == 3 and value.shape[-1] == 1:
-            value = value[..., 0]
-        converted[name] = value
-    for name, parts in separate.items():
-        if set(parts) == {"query", "key", "value"}:
-            converted[name] = torch.cat([parts["query"], parts["key"], parts["value"]])
-        else:  # incomplete: leave the parts as they are so the strict check reports them
-            converted.update({name.replace(".qkv.", f".{r}."): v for r, v in parts.items()})
-    return converted
 
 
 # ---------------------------------------------------------------------------- strict loading
@@ -300,6 +243,18 @@ def load_model_weights(model: nn.Module, path: str | Path, key: str) -> None:
     convert = getattr(model, "convert_state_dict", None)
     if convert is not None:
         state = convert(state)
+    load_state_dict_strict(model, state, path, key)
+
+
+def load_state_dict_strict(
+    model: nn.Module, state: Mapping[str, torch.Tensor], path: str | Path, key: str
+) -> None:
+    """Load ``state`` (already in ``model``'s key names) strictly; ``path`` and ``key`` name
+    its source in errors.
+
+    Raises:
+        WeightsError: listing the missing / unexpected / mis-shaped keys.
+    """
     problems = mismatch_report(model, state)
     if problems:
         raise WeightsError(
@@ -328,53 +283,11 @@ def load_submodule_weights(module: nn.Module, path: str | Path, key: str, prefix
     module.load_state_dict(part, strict=True)
 
 
-# ---------------------------------------------------------------------------- timm ViT
-TIMM_IGNORED_UNEXPECTED = r"^(head|pre_logits|head_drop)\."
-TIMM_LAYER_SCALE = r"^blocks\.\d+\.ls[12]\.gamma$"
+def __getattr__(name: str) -> Any:
+    """Thin re-export for callers not yet updated: ``load_timm_vit`` lives in
+    :mod:`hdr_iqa.models.vtamiq` (imported lazily: that module imports this one)."""
+    if name == "load_timm_vit":
+        from hdr_iqa.models.vtamiq import load_timm_vit
 
-
-def load_timm_vit(vit: nn.Module, path: str | Path, key: str) -> None:
-    """Load timm-format ViT weights into a (possibly truncated) timm ``VisionTransformer``.
-
-    * ``.npz`` (Google's original JAX checkpoints, e.g. ``ViT-B_16.npz``): timm's
-      ``VisionTransformer.load_pretrained`` (first ``depth`` encoder blocks and the final norm).
-    * ``.pth``/``.bin``/``.safetensors`` (as timm saves them): timm's ``load_state_dict`` and
-      ``checkpoint_filter_fn`` (position-table resampling, legacy layouts), then a strict check
-      that tolerates the blocks beyond ``depth`` and the classifier head (unused here) and absent
-      LayerScale gammas (left at their init, 1.0, as in the reference).
-    """
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise MissingFileError(f"{key}: ViT weights file not found: {path}")
-    check_weights_content(path, key)
-    expected = f"timm ViT weights for a {len(vit.blocks)}-block, {vit.embed_dim}-wide ViT"
-    if path.suffix == ".npz":
-        try:
-            vit.load_pretrained(str(path))
-        except Exception as error:  # KeyError, ValueError, BadZipFile, ...: not such a file
-            raise WeightsError(f"{key}: {path} is not {expected}: {load_failure(error)}") from None
-        return
-    from timm.models import load_state_dict as timm_load_state_dict
-    from timm.models.vision_transformer import checkpoint_filter_fn
-
-    try:
-        state = timm_load_state_dict(str(path), weights_only=True)
-        state = checkpoint_filter_fn(state, vit)
-    except Exception as error:
-        raise WeightsError(
-            f"{key}: cannot read {path} as {expected}: {load_failure(error)}"
-        ) from None
-    depth = len(vit.blocks)
-    extra_blocks = r"^blocks\.(\d+)\."
-    unused = [
-        k
-        for k in state
-        if ((m := re.match(extra_blocks, k)) and int(m.group(1)) >= depth)
-        or re.search(TIMM_IGNORED_UNEXPECTED, k)
-    ]
-    state = {k: v for k, v in state.items() if k not in set(unused)}
-    problems = mismatch_report(vit, state, ignore_missing=TIMM_LAYER_SCALE)
-    if problems:
-        raise WeightsError(f"{key}: {path} is not {expected}: {problems}")
-    vit.load_state_dict(state, strict=False)
-    log.info("loaded ViT weights from %s (%d unused entries skipped)", path, len(unused))
+        return load_timm_vit
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
