@@ -11,7 +11,8 @@ from hdr_iqa.utils.config import config_dir
 
 
 def test_registry_and_model_configs_agree():
-    configs = {p.stem: OmegaConf.load(p) for p in (Path(config_dir()) / "model").glob("*.yaml")}
+    files = (Path(config_dir()) / "model").glob("*.yaml")
+    configs = {p.stem: OmegaConf.load(p) for p in files if not p.stem.startswith("_")}
     baselines = {"psnr", "ssim", "pu_psnr", "pu_ssim", "cvvdp"}
     assert set(configs) == set(MODEL_REGISTRY) == {"pieapp", "vtamiq", "diqa", *baselines}
     for name, cfg in configs.items():
@@ -28,3 +29,16 @@ def test_lookup_by_name():
 def test_a_name_cannot_be_taken_twice():
     with pytest.raises(ValueError, match="'vtamiq' is already registered"):
         register_model("vtamiq")(PieAPP)
+
+
+def test_trained_models_share_the_module_wiring(make_cfg):
+    """pieapp, vtamiq and diqa take the IQAModule wiring from conf/model/_module.yaml and set
+    only what differs; the composed config has every setting, none left as ???."""
+    from omegaconf import OmegaConf
+
+    for name in ("pieapp", "vtamiq", "diqa"):
+        own = OmegaConf.load(Path(config_dir()) / "model" / f"{name}.yaml")
+        assert list(own.defaults) == ["_module", "_self_"] and "_target_" not in own, name
+        model = make_cfg(f"model={name}").model
+        assert model._target_ == "hdr_iqa.module.IQAModule", name
+        assert not OmegaConf.missing_keys(model), name

@@ -5,7 +5,9 @@ Add a model with one module and one config file:
 1. ``models/<name>.py``: an :class:`IQAModel` subclass decorated with
    ``@register_model("<name>")`` (every public module of this package is imported below, so
    the registry lists it);
-2. ``conf/model/<name>.yaml``: the training module with ``net._target_`` naming the class.
+2. ``conf/model/<name>.yaml``: ``defaults: [_module, _self_]`` (the training wiring of
+   ``conf/model/_module.yaml``), ``net._target_`` naming the class with its arguments, and the
+   ``sampling`` of patches; anything else only where it differs (see ``pieapp.yaml``).
 
 Then ``python -m hdr_iqa.train model=<name>``.
 """
