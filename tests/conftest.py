@@ -135,21 +135,27 @@ TINY_VTAMIQ = [
 """A small VTAMIQ (width 192) with the default code paths; 2 seeded test draws of 6 patches."""
 
 
-@pytest.fixture(scope="session")
-def trained_vtamiq(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
+def train_vtamiq(
+    tmp_path_factory: pytest.TempPathFactory, data_dir: Path, name: str, *overrides: str
+) -> SimpleNamespace:
     """A tiny VTAMIQ run (fit + test), its backbone initialised from a timm ViT file that is
     deleted after training (restoring the checkpoint must not need it); ``.vit_weights``."""
     import timm
-    import torch
 
     vit_weights = tmp_path_factory.mktemp("vit") / "vit_tiny.pth"
     torch.manual_seed(0)
     torch.save(timm.create_model("vit_tiny_patch16_384").state_dict(), vit_weights)
-    run = train_once(tmp_path_factory, synthetic_data_dir, "trained_vtamiq", *TINY_VTAMIQ,
-                     f"model.net.vit_weights={vit_weights}")  # fmt: skip
+    run = train_once(tmp_path_factory, data_dir, name, *TINY_VTAMIQ,
+                     f"model.net.vit_weights={vit_weights}", *overrides)  # fmt: skip
     vit_weights.unlink()
     run.vit_weights = vit_weights
     return run
+
+
+@pytest.fixture(scope="session")
+def trained_vtamiq(tmp_path_factory: pytest.TempPathFactory, synthetic_data_dir: Path):
+    """:func:`train_vtamiq` with the default settings (paper-code patch positions)."""
+    return train_vtamiq(tmp_path_factory, synthetic_data_dir, "trained_vtamiq")
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,12 @@ import pytest
 import torch
 
 from hdr_iqa import load_model
+from hdr_iqa.data.protocol import PatchProtocol, grid_positions
 from hdr_iqa.errors import ConfigError
-from hdr_iqa.export import RECIPE_NAME, ScoringGraph, export, run_exported
+from hdr_iqa.export import export
 from hdr_iqa.export import main as export_main
 from hdr_iqa.inference import recipe
-from hdr_iqa.inference.scoring import Patching, grid_positions
+from hdr_iqa.inference.export import RECIPE_NAME, ScoreGraph, run_exported
 from tests.helpers.cli import run_main
 from tests.helpers.commands import logged_errors
 
@@ -26,11 +27,8 @@ def real_patches(model, trained_run, domain: str, suffix: str) -> tuple[torch.Te
         pixels, display = model.prepare(
             folder / f"brick__{distortion}{suffix}", folder / f"brick{suffix}"
         )
-        draws = [model.patching.positions(*pixels.shape[1:3], 0)]
-        batch = model.scorer._batch(pixels, draws, display.params())
-        inputs.append(
-            [batch["ref"][:, 0], batch["dist"][:, 0], batch["pos"][:, 0], batch["display"]]
-        )
+        ref, dist, pos, params = model.inputs(pixels, display)
+        inputs.append([ref[:, 0], dist[:, 0], pos[:, 0], params])
     ref, dist, pos, display = (torch.cat(x) for x in zip(*inputs, strict=True))
     scale = 1 / 255 if ref.dtype == torch.uint8 else 1.0
     return ref.float() * scale, dist.float() * scale, pos, display
@@ -61,7 +59,7 @@ def test_export_command_scores_like_the_original(request, tmp_path, capsys, fmt,
         and meta["max_abs_difference"] >= 0  # verified on random patches by the command
     )
     model = load_model(run.ckpt, device="cpu")
-    graph = ScoringGraph(model.module).eval()
+    graph = ScoreGraph(model.pipeline).eval()
     for domain, suffix in (("sdr", ".png"), ("hdr", ".exr")):
         inputs = real_patches(model, run, domain, suffix)
         model.module.chain.blocked = False  # the vectorised chain, the one export traces
@@ -96,10 +94,10 @@ def test_recipe_positions_are_the_packages():
     for _ in range(300):
         size = int(rng.choice([16, 64]))
         height, width = (int(x) for x in rng.integers(size, 2500, 2))
-        patching = Patching(size, int(rng.choice([1, 2, 6, 17, 64, 384, 1024])),
+        patching = PatchProtocol(size, int(rng.choice([1, 2, 6, 17, 64, 384, 1024])),
                             seed=int(rng.integers(0, 2**31)))  # fmt: skip
         repeat = int(rng.integers(0, 4))
-        expected = patching.positions(height, width, repeat)
+        expected = patching.corners(height, width, repeat)
         found = recipe.sample_positions(
             height, width, patching.num_patches, size, patching.seed, repeat
         )

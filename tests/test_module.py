@@ -113,7 +113,7 @@ def test_forward_averages_distinct_draws(tiny_cfg):
     with torch.no_grad():
         per_draw = torch.stack([module(draw(batch, r)) for r in range(3)], dim=1)  # (8, 3)
         whole = module(batch)
-        module.eval_patch_batch_size = 2  # one draw per network pass
+        module.pipeline.patch_batch_size = 2  # one draw per network pass
         grouped = module(batch)
     assert (per_draw.std(dim=1) > 1e-4).all()  # the draws score differently
     torch.testing.assert_close(whole, per_draw.mean(dim=1), rtol=1e-5, atol=1e-6)
@@ -145,7 +145,7 @@ def test_evaluation_in_groups_of_draws_gives_the_same_scores(make_cfg):
     module.eval()
     with torch.no_grad():
         whole = module(repeated)  # 4 samples x 3 draws x 3 patches = 36 patches in one pass
-        module.eval_patch_batch_size = 4  # one draw per pass
+        module.pipeline.patch_batch_size = 4  # one draw per pass
         grouped = module(repeated)
     torch.testing.assert_close(grouped, whole, rtol=1e-5, atol=1e-6)
     with torch.no_grad():

@@ -24,11 +24,10 @@ import hydra
 import numpy as np
 import torch
 
+from hdr_iqa.data.protocol import PatchProtocol, saved_protocol
 from hdr_iqa.data.records import QUALITY_DIRECTION
 from hdr_iqa.errors import ConfigError, DataError
 from hdr_iqa.inference import (
-    PairScorer,
-    Patching,
     load_image,
     model_name,
     read_checkpoint,
@@ -43,7 +42,7 @@ from hdr_iqa.inference.inputs import (
     check_values,
     container_pixels,
 )
-from hdr_iqa.module import IQAModule
+from hdr_iqa.module import CHECKPOINT_KEY, IQAModule
 from hdr_iqa.photometry import DisplayModel
 
 
@@ -55,7 +54,11 @@ class IQAPredictor:
         full_reference: whether ``score`` needs a reference image.
         quality_direction: ``"0 = reference quality, larger = worse (distortion-like)"``.
         score_units: what the score's scale is (that of the training targets).
-        patching: where patches are cut (patch size, count, draws, seed, grid stride).
+        protocol: where patches are cut (patch size, count, draws, seed, grid stride,
+            position convention): the checkpoint's test protocol unless overridden.
+        pipeline: the photometric chain + network that scores the patches
+            (:class:`~hdr_iqa.pipeline.IQAPipeline`, shared with the module).
+        patch_batch_size: most patches per network pass (bounds memory, not the scores).
         default_display: display of display-encoded inputs when none is given (the
             checkpoint's training display).
     """
@@ -63,14 +66,24 @@ class IQAPredictor:
     def __init__(
         self,
         module: IQAModule,
-        patching: Patching,
+        protocol: PatchProtocol,
         patch_batch_size: int = 256,
         checkpoint_path: str | Path = "",
     ) -> None:
         config = module.run_config or {}
-        self.module = module
-        self.scorer = PairScorer(module, patching, patch_batch_size)
-        self.patching = patching
+        if patch_batch_size < 1:
+            raise ConfigError(f"patch_batch_size must be >= 1, got {patch_batch_size}")
+        self.module = module.eval()
+        self.pipeline = module.pipeline
+        self.protocol = protocol
+        self.patch_batch_size = patch_batch_size
+        pools = callable(getattr(module.net, "patch_terms", None))
+        if protocol.stride is not None and not pools:
+            raise ConfigError(
+                f"predict.stride={protocol.stride}: a dense grid needs a model whose score "
+                f"pools patch scores (pieapp); {type(module.net).__name__} scores a draw of "
+                "patches as a whole: leave stride=null"
+            )
         self.checkpoint_path = str(checkpoint_path)
         self.name = model_name(config)
         self.full_reference = not getattr(module.net, "no_reference", False)
@@ -80,7 +93,7 @@ class IQAPredictor:
         self.default_display = as_display(display) if isinstance(display, dict) else None
 
     def __repr__(self) -> str:
-        return f"IQAPredictor({self.name!r}, {self.checkpoint_path!r}, {self.patching})"
+        return f"IQAPredictor({self.name!r}, {self.checkpoint_path!r}, {self.protocol})"
 
     def score(
         self,
@@ -114,14 +127,33 @@ class IQAPredictor:
         """The features DeepCORAL aligns for one pair: (R, K, d) float32 (R draws; PieAPP: K =
         2N coarse features of the reference and distorted patches, d = 2048)."""
         pixels, shown = self.prepare(dist, ref, display)
-        return self.scorer.features(pixels, shown.params()).cpu()
+        with torch.inference_mode():
+            return self.pipeline.features(*self.inputs(pixels, shown), self.patch_batch_size)[
+                0
+            ].cpu()
 
     def score_pair(
         self, dist: ImageLike, ref: ImageLike | None = None, display: DisplayLike = None
     ) -> tuple[float, DisplayModel]:
         """Score of one pair and the display it was shown on (see :meth:`score`)."""
         pixels, shown = self.prepare(dist, ref, display)
-        return float(self.scorer.score(pixels, shown.params())), shown
+        with torch.inference_mode():
+            score = self.pipeline.score(
+                *self.inputs(pixels, shown), patch_batch_size=self.patch_batch_size
+            )
+        return float(score[0]), shown
+
+    def inputs(
+        self, pixels: torch.Tensor, display: DisplayModel
+    ) -> tuple[torch.Tensor | None, ...]:
+        """The pipeline's inputs for one pair, on the model's device: (ref, dist) patches
+        (1, R, N, 3, P, P) cut by :attr:`protocol` (ref None without a reference), centres
+        (1, R, N, 2) and display parameters (1, NUM_PARAMS)."""
+        patches, pos = self.protocol.cut(pixels)
+        device = next(iter(self.module.buffers()), pos).device
+        ref = patches[0][None] if len(patches) == 2 else None
+        tensors = (ref, patches[-1][None], pos[None], display.params()[None])
+        return tuple(None if t is None else t.to(device) for t in tensors)
 
     def prepare(
         self, dist: ImageLike, ref: ImageLike | None = None, display: DisplayLike = None
@@ -140,7 +172,7 @@ class IQAPredictor:
                     f"reference and distorted image differ in size: {images[0].name} is "
                     f"{images[0].size}, {images[1].name} is {images[1].size}"
                 )
-        size = self.patching.patch_size or 0  # None: whole images
+        size = self.protocol.patch_size or 0  # None: whole images
         if min(images[-1].pixels.shape[:2]) < size:
             raise DataError(
                 f"{images[-1].name} is {images[-1].size} pixels, smaller than the model's "
@@ -181,20 +213,12 @@ def load_model(
         return load_baseline(str(path), device, patch_batch_size)
     checkpoint = read_checkpoint(path)
     module = restore_module(checkpoint, path)
-    config = module.run_config
-    data = config.get("data") or {}
-    sampling = config["model"].get("sampling") or {}
-    patching = Patching(
-        patch_size=int(data.get("patch_size") or module.net.patch_size),
-        num_patches=int(patches or (data.get("patches") or {}).get("test") or sampling["test"]),
-        repeats=int(repeats or data.get("test_repeats") or sampling.get("test_repeats") or 1),
-        seed=int(data.get("seed", config.get("seed") or 0)),
-        stride=stride,
+    protocol = saved_protocol(checkpoint[CHECKPOINT_KEY]).to_dict()
+    protocol = PatchProtocol.from_dict(
+        protocol, num_patches=patches, repeats=repeats, stride=stride
     )
-    if patching.num_patches < 1 or patching.repeats < 1:
-        raise ConfigError(f"patches and repeats must be >= 1, got {patches}, {repeats}")
     module.to(resolve_device(device))
-    return IQAPredictor(module, patching, patch_batch_size, path)
+    return IQAPredictor(module, protocol, patch_batch_size, path)
 
 
 def load_baseline(
@@ -206,7 +230,7 @@ def load_baseline(
     if not isinstance(model, str):
         config["model"] = dict(model)
     module = build_baseline(config).to(resolve_device(device))
-    return IQAPredictor(module, Patching(patch_size=None, num_patches=1), patch_batch_size)
+    return IQAPredictor(module, PatchProtocol(patch_size=None), patch_batch_size)
 
 
 def resolve_device(device: str | torch.device) -> torch.device:

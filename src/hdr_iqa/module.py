@@ -21,12 +21,14 @@ from torch import nn
 from torchmetrics import MaxMetric
 
 from hdr_iqa.data.pairwise import as_pair_batch, is_pairwise
+from hdr_iqa.data.protocol import PatchProtocol, saved_protocol
 from hdr_iqa.data.sampling import step_seed
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.losses import CoralLoss, IQALoss, PreferenceLoss
 from hdr_iqa.metrics import Evaluation, iqa_metrics
 from hdr_iqa.models.base import IQAModel, IQAOutput
 from hdr_iqa.photometry import PhotometricChain
+from hdr_iqa.pipeline import IQAPipeline
 
 log = logging.getLogger(__name__)
 CHECKPOINT_KEY = "hdr_iqa"
@@ -49,8 +51,8 @@ class IQAModule(pl.LightningModule):
         sampling: patch size and counts (stored so that a checkpoint knows how it was trained).
         preference_loss: loss of pairwise batches (PieAPP training data), default
             :class:`~hdr_iqa.losses.PreferenceLoss`.
-        eval_patch_batch_size: most patches (per image) per network pass in validation, test
-            and prediction (whole draws; None = the whole batch at once).
+        eval_patch_batch_size: most patches per network pass in validation, test and
+            prediction (:class:`~hdr_iqa.pipeline.IQAPipeline`; None = the whole batch at once).
         seed: the run's seed; when set, the global torch RNG (dropout, stochastic depth,
             display jitter) is reseeded at every training step from (seed, global step, rank),
             so a resumed run draws exactly what an uninterrupted one would.
@@ -85,7 +87,6 @@ class IQAModule(pl.LightningModule):
             logger=False,
         )
         self.optimizer_factory = optimizer
-        self.eval_patch_batch_size = eval_patch_batch_size
         self.scheduler_factory = scheduler
         if coral_weight < 0 or source_weight < 0 or target_weight < 0:
             raise ConfigError(
@@ -94,6 +95,9 @@ class IQAModule(pl.LightningModule):
             )
         self.net = net
         self.chain = chain(mean=net.input_mean, std=net.input_std)
+        # The scoring path over the same two submodules. Not registered as a child, so the
+        # state dict, parameter names and summaries stay those of ``net`` and ``chain``.
+        self.__dict__["pipeline"] = IQAPipeline(self.net, self.chain, eval_patch_batch_size)
         self.iqa_loss = loss
         self.preference_loss = preference_loss or PreferenceLoss()
         self.coral = coral if coral is not None and coral_weight > 0 else None
@@ -107,11 +111,14 @@ class IQAModule(pl.LightningModule):
         self._test_outputs: list[list[tuple[torch.Tensor, ...]]] = []
         self.run_config: dict | None = None
         self.run_overrides: list[str] = []  # the command line's overrides (resuming reuses them)
+        self.protocol: PatchProtocol | None = None  # the test protocol (saved in checkpoints)
         self.seed = seed
 
     # ------------------------------------------------------------------ set-up
     def setup(self, stage: str) -> None:
         datamodule = getattr(self.trainer, "datamodule", None)
+        if getattr(datamodule, "test_protocol", None) is not None:
+            self.protocol = datamodule.test_protocol
         names = list(getattr(datamodule, "eval_names", []) or [])
         if names and names != self.eval_names:
             self.eval_names = names
@@ -142,52 +149,32 @@ class IQAModule(pl.LightningModule):
                 )
 
     # ------------------------------------------------------------------ forward
-    def _chain_inputs(
-        self, batch: Mapping[str, torch.Tensor], reference: bool = True
-    ) -> tuple[torch.Tensor, ...]:
-        """(B, R, N, 3, P, P) raw patches -> (B*R, N, 3, P, P) backbone inputs, (B*R, N, 2).
-
-        The reference is left out (None) when ``reference`` is false or the batch has none.
-        """
-        repeats = batch["dist"].shape[1]
-        display = batch["display"].repeat_interleave(repeats, dim=0)
-        dist = self.chain(batch["dist"].flatten(0, 1), display)
-        with_ref = reference and "ref" in batch
-        ref = self.chain(batch["ref"].flatten(0, 1), display) if with_ref else None
-        return ref, dist, batch["pos"].flatten(0, 1)
-
     def forward(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        """Predicted quality (B,), averaged over the R patch draws of each sample.
+        """Predicted quality (B,), averaged over the R patch draws of each sample
+        (:meth:`IQAPipeline.score`: in groups of at most ``eval_patch_batch_size`` patches).
 
         For a pairwise batch: the preference logit q_B - q_A (B,), which grows with
-        P(A preferred), the batch's target. Outside training, the B*R draws go through the
-        network in groups of at most ``eval_patch_batch_size`` patches (at least one draw), so
-        memory stays bounded with many test patches; each draw's score does not depend on the
-        grouping.
+        P(A preferred), the batch's target.
         """
         if is_pairwise(batch):
             q_a, q_b = self(as_pair_batch(batch)).chunk(2)
             return q_b - q_a
-        ref, dist, pos = self._chain_inputs(batch, reference=not self.net.no_reference)
-        draws, patches = dist.shape[:2]
-        group = draws
-        if not self.training and self.eval_patch_batch_size:
-            group = max(1, self.eval_patch_batch_size // patches)
-        scores = [
-            self.net(
-                None if ref is None else ref[i : i + group], dist[i : i + group], pos[i : i + group]
-            ).score.float()
-            for i in range(0, draws, group)
-        ]
-        return torch.cat(scores).view(batch["dist"].shape[0], -1).mean(dim=1)
+        return self.pipeline.score(batch.get("ref"), batch["dist"], batch["pos"], batch["display"])
 
     def chain_roles(self, batch: Mapping[str, Mapping]) -> dict[str, tuple[torch.Tensor, ...]]:
-        """``{role: (ref, dist, pos)}`` backbone inputs of a training batch (the chain's part)."""
+        """``{role: (ref, dist, pos)}`` backbone inputs (B*R, N, ...) of a training batch."""
         with_ref = self.net.training_needs_reference
-        return {
-            role: self._chain_inputs(as_pair_batch(b) if is_pairwise(b) else b, with_ref)
-            for role, b in batch.items()
-        }
+        chained = {}
+        for role, b in batch.items():
+            b = as_pair_batch(b) if is_pairwise(b) else b
+            display = b["display"].repeat_interleave(b["dist"].shape[1], dim=0)
+            ref = b["ref"].flatten(0, 1) if with_ref and "ref" in b else None
+            chained[role] = (
+                self.pipeline.prepare(ref, display),
+                self.pipeline.prepare(b["dist"].flatten(0, 1), display),
+                b["pos"].flatten(0, 1),
+            )
+        return chained
 
     def _forward_roles(
         self, batch: Mapping[str, Mapping], chained: Mapping[str, tuple] | None = None
@@ -341,12 +328,15 @@ class IQAModule(pl.LightningModule):
             "config": self.run_config,
             "eval_names": self.eval_names,
             "overrides": list(self.run_overrides),
+            "protocol": None if self.protocol is None else self.protocol.to_dict(),
         }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         saved = checkpoint.get(CHECKPOINT_KEY) or {}
         if self.run_config is None:
             self.run_config = saved.get("config")
+        if self.protocol is None and saved:
+            self.protocol = saved_protocol(saved)
 
 
 class BaselineModule(IQAModule):

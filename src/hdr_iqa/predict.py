@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import hydra
@@ -83,8 +82,8 @@ def write_outputs(path: Path, rows: list[dict], model: IQAPredictor) -> None:
         "model": model.name,
         "quality_direction": model.quality_direction,
         "score_units": model.score_units,
-        "patching": asdict(model.patching),
-        "patch_batch_size": model.scorer.patch_batch_size,
+        "patching": model.protocol.to_dict(),
+        "patch_batch_size": model.patch_batch_size,
         "pairs": len(rows),
     }
     atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")

@@ -95,7 +95,9 @@ def test_flipped_patches_are_the_mirrored_image_at_their_positions(tmp_path):
             ok = True
             for r, n in np.ndindex(2, 6):
                 row, col = item["pos"][r, n].tolist()
-                top, left = round(row * height - size / 2), round(col * width - size / 2)
+                # the default ("paper") convention: centre / (extent - P/2)
+                top = round(row * (height - size / 2) - size / 2)
+                left = round(col * (width - size / 2) - size / 2)
                 for key in ("ref", "dist"):
                     region = shown[key][top : top + size, left : left + size].transpose(2, 0, 1)
                     ok &= region.shape[1:] == (size, size) and np.array_equal(

@@ -7,7 +7,6 @@ from hdr_iqa.data.patches import (
     extract_patches,
     gather_patches,
     grid_shape,
-    patch_centres,
     sample_positions,
 )
 
@@ -71,8 +70,3 @@ def test_block_copies_equal_the_gather_for_tensors_and_arrays(dtype):
     assert torch.equal(extract_patches(arrays, tops, lefts, 16), expected)
     with pytest.raises(IndexError, match=r"patch at \(60, 0\) is outside the 70x90 image"):
         extract_patches(arrays, torch.tensor([60]), torch.tensor([0]), 16)
-
-
-def test_centres_are_normalised():
-    centres = patch_centres(torch.tensor([0, 48]), torch.tensor([0, 112]), 64, 128, 16)
-    assert centres.flatten().tolist() == pytest.approx([8 / 64, 8 / 128, 56 / 64, 120 / 128])

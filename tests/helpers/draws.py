@@ -7,13 +7,15 @@ import torch
 
 
 def per_draw_scores(model, dist, ref=None, display=None) -> list[float]:
-    """Scores of the pair's draws 0..R-1 (``model.patching``), each as a batch of one draw."""
+    """Scores of the pair's draws 0..R-1 (``model.protocol``), each as a batch of one draw."""
     pixels, shown = model.prepare(dist, ref, display)
-    height, width = pixels.shape[1:3]
+    ref_patches, dist_patches, pos, params = model.inputs(pixels, shown)
     scores = []
     with torch.inference_mode():
-        for repeat in range(model.patching.draws):
-            draw = model.patching.positions(height, width, repeat)
-            batch = model.scorer._batch(pixels, [draw], shown.params())
-            scores.append(float(model.module(batch)[0]))
+        for r in range(model.protocol.draws):
+            one = (
+                None if ref_patches is None else ref_patches[:, r : r + 1],
+                dist_patches[:, r : r + 1],
+            )
+            scores.append(float(model.pipeline.score(*one, pos[:, r : r + 1], params)[0]))
     return scores

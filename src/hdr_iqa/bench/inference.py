@@ -84,17 +84,17 @@ def _probe(model_cfg, run_config, pair, display, options, queue) -> None:  # pra
     """Child process of :func:`predict_latency` (covered through it, in another process)."""
     try:
         from hdr_iqa.api import IQAPredictor
-        from hdr_iqa.inference.scoring import Patching
+        from hdr_iqa.data.protocol import PatchProtocol
 
         torch.manual_seed(0)
         module = hydra.utils.instantiate(model_cfg)
         module.run_config = run_config
         device = torch.device(options["device"])
         module.to(device)
-        patching = Patching(
+        protocol = PatchProtocol(
             options["patch_size"], options["patches"], options["draws"], options["seed"]
         )
-        predictor = IQAPredictor(module, patching, options["patch_batch_size"])
+        predictor = IQAPredictor(module, protocol, options["patch_batch_size"])
         loaded_rss = _rss_mb()
         predictor.score(str(pair[1]), str(pair[0]), display=display)  # warm-up
         if device.type == "cuda":

@@ -36,6 +36,7 @@ from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from hdr_iqa.data.pair_dataset import PairDataset
 from hdr_iqa.data.pairwise import PairwiseDataset, PairwiseRecord
+from hdr_iqa.data.protocol import PatchProtocol
 from hdr_iqa.data.records import PairRecord, PairSource
 from hdr_iqa.data.sampling import EpochSampler
 from hdr_iqa.data.splits import (
@@ -86,6 +87,8 @@ class IQADataModule(pl.LightningDataModule):
         verify: check every listed image at set-up (decodes, valid values, pair sizes):
             ``"auto"`` (small or decoded-cached datasets), True or False
             (:mod:`hdr_iqa.data.verify`).
+        positions: normalisation of patch centres for the network, ``"paper"`` (the VTAMIQ
+            paper code's) or ``"centre"`` (:mod:`hdr_iqa.data.protocol`).
     """
 
     def __init__(
@@ -110,6 +113,7 @@ class IQADataModule(pl.LightningDataModule):
         train_only: Sequence[str] = (),
         test_datasets: Mapping[str, PairSource] | Sequence[PairSource] | None = None,
         verify: bool | str = "auto",
+        positions: str = "paper",
     ) -> None:
         super().__init__()
         self.sources = {role: s for role, s in zip(ROLES, (source, target), strict=True) if s}
@@ -128,6 +132,7 @@ class IQADataModule(pl.LightningDataModule):
             raise ConfigError(f"data.patches needs train, val and test counts; missing {missing}")
         self.patch_size = patch_size
         self.patches = dict(patches)
+        self.positions = positions
         self.test_repeats = test_repeats
         self.official = split == "official"
         if isinstance(split, str) and not self.official:
@@ -306,7 +311,16 @@ class IQADataModule(pl.LightningDataModule):
             seed=self.seed,
             flips=self.flips,
             decoded_cache=self.decoded_cache,
+            positions=self.positions,
         )
+
+    @property
+    def test_protocol(self) -> PatchProtocol:
+        """Where test patches are cut (saved in checkpoints; eval, predict and the API use it)."""
+        return PatchProtocol(
+            self.patch_size, self.patches["test"], self.test_repeats, self.seed,
+            positions=self.positions,
+        )  # fmt: skip
 
     def train_dataloader(self) -> Any:
         roles = [r for r in self.sources if self._split(r, "train")]

@@ -9,28 +9,12 @@ import torch
 from torch.utils.data import Dataset
 
 from hdr_iqa.data.image_cache import ImageCache
-from hdr_iqa.data.patches import (
-    WHOLE_IMAGE_CENTRE,
-    extract_patches,
-    patch_centres,
-    sample_positions,
-    whole_images,
-)
+from hdr_iqa.data.patches import extract_patches, sample_positions
+from hdr_iqa.data.protocol import PatchProtocol, mirrored, patch_centres
 from hdr_iqa.data.records import PairRecord
 from hdr_iqa.data.sampling import SeededIndex, sample_generator
 from hdr_iqa.errors import DataError
 from hdr_iqa.io import container_values
-
-
-def eval_generator(seed: int, height: int, width: int, repeat: int) -> torch.Generator:
-    """The generator of test-time patch draw ``repeat`` for a ``height`` x ``width`` image.
-
-    It depends on the image size, not on where a pair sits in a dataset, so a pair gets the same
-    patches in a test run, ``hdr_iqa.eval``, ``hdr_iqa.predict`` and the Python API (and all
-    distortions of one reference are scored at the same positions, like a fixed grid).
-    """
-    state = np.random.SeedSequence([seed, height, width, repeat]).generate_state(2, np.uint32)
-    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
 
 
 class PairDataset(Dataset):
@@ -43,14 +27,17 @@ class PairDataset(Dataset):
         num_patches: patches N per image.
         train: random positions and flips; drawn from the sample seed when the key is an
             ``(index, sample_seed)`` pair (:class:`~hdr_iqa.data.sampling.EpochSampler`), else
-            from the global RNG. Otherwise positions are drawn from a generator seeded by
-            (seed, image size, repeat), so evaluation is reproducible.
+            from the global RNG. Otherwise patches follow the test protocol
+            (:class:`~hdr_iqa.data.protocol.PatchProtocol`: seeded by (seed, image size,
+            repeat)), so evaluation is reproducible.
         repeats: independent patch draws R per sample (test-time ensembling).
         seed: base seed of evaluation draws.
         flips: random horizontal/vertical flips (training only), identical for ref and dist.
         cache_bytes: decoded-image cache budget per process.
         decoded_cache: directory of decoded images memory-mapped from disk
             (:mod:`hdr_iqa.data.image_cache`), shared by processes; None = memory only.
+        positions: normalisation of patch centres (``"paper"`` or ``"centre"``,
+            :mod:`hdr_iqa.data.protocol`).
 
     Each item is a dict with ``ref``, ``dist``: (R, N, 3, P, P) uint8 (display-encoded) or
     float32 (when any record is in cd/m^2 or has a ``pixel_scale``: display-encoded values then
@@ -71,6 +58,7 @@ class PairDataset(Dataset):
         flips: bool = True,
         cache_bytes: int = 1 << 30,
         decoded_cache: str | None = None,
+        positions: str = "paper",
     ) -> None:
         if num_patches < 1 or repeats < 1:
             raise ValueError(
@@ -85,6 +73,7 @@ class PairDataset(Dataset):
         self.repeats = repeats
         self.seed = seed
         self.flips = flips and train
+        self.protocol = PatchProtocol(patch_size, num_patches, repeats, seed, positions=positions)
         self.float_pixels = any(r.display.absolute or r.pixel_scale != 1 for r in self.records)
         self._displays = {r.display: r.display.params() for r in self.records}
         self._cache = ImageCache(cache_bytes, decoded_cache)
@@ -134,37 +123,36 @@ class PairDataset(Dataset):
         index, sample_seed = key if isinstance(key, tuple) else (key, None)
         record = self.records[index]
         images = self._load_images(record)
-        if self.patch_size is None:
-            return self._item(whole_images(images), torch.tensor([[WHOLE_IMAGE_CENTRE]]), index)
-        height, width = images[0].shape[:2]
-        train_generator = None if sample_seed is None else sample_generator(sample_seed)
-        draws = []  # (tops, lefts) of the R draws
-        for repeat in range(self.repeats):
-            generator = (
-                train_generator if self.train else eval_generator(self.seed, height, width, repeat)
-            )
+        if not self.train or self.patch_size is None:
             try:
-                draws.append(
-                    sample_positions(height, width, self.num_patches, self.patch_size, generator)
-                )
-            except ValueError as error:
+                return self._item(*self.protocol.cut(images), index)
+            except DataError as error:
                 raise DataError(f"{record.dist}: {error}") from error
+        height, width = images[0].shape[:2]
+        generator = None if sample_seed is None else sample_generator(sample_seed)
+        size = self.patch_size
+        try:
+            draws = [
+                sample_positions(height, width, self.num_patches, size, generator)
+                for _ in range(self.repeats)
+            ]
+        except ValueError as error:
+            raise DataError(f"{record.dist}: {error}") from error
         tops, lefts = (torch.cat(x) for x in zip(*draws, strict=True))  # (R*N,)
-        flip_cols = self.flips and bool(torch.rand((), generator=train_generator) < 0.5)
-        flip_rows = self.flips and bool(torch.rand((), generator=train_generator) < 0.5)
-        cut = extract_patches(images, tops, lefts, self.patch_size, flip_rows, flip_cols)
-        pos = patch_centres(tops, lefts, height, width, self.patch_size)  # (R*N, 2) (row, col)
-        if flip_cols:  # a mirrored patch sits at the mirrored position
-            pos[:, 1] = 1.0 - pos[:, 1]
-        if flip_rows:
-            pos[:, 0] = 1.0 - pos[:, 0]
-        return self._item(cut, pos, index)
+        flip_cols = self.flips and bool(torch.rand((), generator=generator) < 0.5)
+        flip_rows = self.flips and bool(torch.rand((), generator=generator) < 0.5)
+        cut = extract_patches(images, tops, lefts, size, flip_rows, flip_cols)
+        # a mirrored patch sits where it would in the mirrored image
+        rows = mirrored(tops, height, size) if flip_rows else tops
+        cols = mirrored(lefts, width, size) if flip_cols else lefts
+        pos = patch_centres(rows, cols, height, width, size, self.protocol.positions)
+        shape = (self.repeats, self.num_patches)
+        return self._item(cut.unflatten(1, shape), pos.view(*shape, 2), index)
 
     def _item(self, cut: torch.Tensor, pos: torch.Tensor, index: int) -> dict:
-        """The sample from its (K, R*N, 3, P, P) patches and (R*N, 2) centres."""
+        """The sample from its (K, R, N, 3, P, P) patches and (R, N, 2) centres."""
         record = self.records[index]
-        stacked = self._to_output(cut, record).unflatten(1, (self.repeats, self.num_patches))
-        pos = pos.view(self.repeats, self.num_patches, 2)
+        stacked = self._to_output(cut, record)
         return {
             **{key: stacked[i] for i, key in enumerate(self.image_keys)},
             "pos": pos,

@@ -59,17 +59,6 @@ def sample_positions(
     return tops, lefts
 
 
-def patch_centres(
-    tops: torch.Tensor, lefts: torch.Tensor, height: int, width: int, patch_size: int
-) -> torch.Tensor:
-    """Normalised patch centres (row, col) = centre / image extent, in (0, 1); shape (N, 2).
-
-    (The paper code divides by ``H - P/2``; this project uses the plain centre / extent.)
-    """
-    half = patch_size / 2
-    return torch.stack(((tops + half) / height, (lefts + half) / width), dim=-1).float()
-
-
 def extract_patches(
     images: torch.Tensor | Sequence[np.ndarray],
     tops: torch.Tensor,

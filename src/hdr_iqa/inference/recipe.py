@@ -27,8 +27,10 @@ exported graph):
    ``2 x num_patches`` uniforms ``(next_u32 & 0xFFFFFF) / 2^24`` jitter them by up to +-0.4
    cell. ``stride`` (dense-grid mode) replaces the draws by one grid (:func:`grid_positions`).
    The positions of one image size written at export time (``"check"``) are compared on load.
-3. Patches: ref and dist cut at the same corners, (N, 3, P, P); centres ``pos`` (N, 2) =
-   ((top + P/2) / H, (left + P/2) / W) in float32.
+3. Patches: ref and dist cut at the same corners, (N, 3, P, P); centres ``pos`` (N, 2) in
+   float32, by the recipe's ``"centres"`` convention: ``"paper"`` ((top + P/2) / (H - P/2),
+   (left + P/2) / (W - P/2)) or ``"centre"`` ((top + P/2) / H, (left + P/2) / W); models
+   exported before the key existed used ``"centre"``.
 4. Score: the graph on all draws at once (B = repeats), mean over draws (0 = reference quality,
    larger = worse). Grid mode runs all grid patches in one call (memory grows with the image).
 """
@@ -109,12 +111,14 @@ def cut_patches(image: np.ndarray, tops: np.ndarray, lefts: np.ndarray, size: in
 
 
 def patch_centres(
-    tops: np.ndarray, lefts: np.ndarray, height: int, width: int, size: int
+    tops: np.ndarray, lefts: np.ndarray, height: int, width: int, size: int, convention: str
 ) -> np.ndarray:
-    """Normalised centres (row, col) = (corner + P/2) / extent, float32 (N, 2)."""
+    """Normalised centres (row, col), float32 (N, 2): (corner + P/2) / (extent - P/2) for
+    ``"paper"``, (corner + P/2) / extent for ``"centre"``."""
     half = np.float32(size / 2)
-    rows = (tops.astype(np.float32) + half) / np.float32(height)
-    cols = (lefts.astype(np.float32) + half) / np.float32(width)
+    shift = half if convention == "paper" else np.float32(0)
+    rows = (tops.astype(np.float32) + half) / (np.float32(height) - shift)
+    cols = (lefts.astype(np.float32) + half) / (np.float32(width) - shift)
     return np.stack((rows, cols), axis=-1)
 
 
@@ -209,10 +213,11 @@ class ExportedModel:
         height, width = images[0].shape[:2]
         size = self.recipe["patch_size"]
         draws = [self.positions(height, width, r) for r in range(self.recipe["draws"])]
+        centres = self.recipe.get("centres", "centre")
         feed = {
             "ref": np.stack([cut_patches(images[0], t, c, size) for t, c in draws]),
             "dist": np.stack([cut_patches(images[-1], t, c, size) for t, c in draws]),
-            "pos": np.stack([patch_centres(t, c, height, width, size) for t, c in draws]),
+            "pos": np.stack([patch_centres(t, c, height, width, size, centres) for t, c in draws]),
             "display": np.tile(np.asarray(params, np.float32), (len(draws), 1)),
         }  # (R, N, 3, P, P), (R, N, 2), (R, NUM_PARAMS)
         scores = self._run({name: feed[name] for name in self.inputs})  # (R,) one per draw
