@@ -1,88 +1,127 @@
-"""python -m hdr_iqa.aggregate on a fabricated sweep, complete and partly failed."""
+"""python -m hdr_iqa.aggregate: every README form (the older positional/--flag form and the
+key=value form), its one-line errors, and a trained run beside every baseline."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-from hdr_iqa.aggregate import aggregate, main, read_sweep
-from hdr_iqa.errors import DataError, MissingFileError
+from hdr_iqa.aggregate import main
+from tests.helpers.cli import run_main
+from tests.helpers.commands import ANSI, logged_errors
+from tests.results.builders import make_eval_runs, make_sweep
 
-SWEEP = ["norm=pmax,n255", "seed=0,1", "paths.data_dir=/data"]
-
-
-def make_sweep(root: Path, srocc: dict[tuple[str, str], float], missing=(), failed=()) -> Path:
-    """A multirun directory like Hydra's: multirun.yaml and <job>/.hydra/overrides.yaml."""
-    (root / "multirun.yaml").parent.mkdir(parents=True, exist_ok=True)
-    (root / "multirun.yaml").write_text(yaml.safe_dump({"hydra": {"overrides": {"task": SWEEP}}}))
-    for job, ((norm, seed), value) in enumerate(srocc.items()):
-        if job in missing:
-            continue
-        job_dir = root / str(job)
-        (job_dir / ".hydra").mkdir(parents=True)
-        overrides = [f"norm={norm}", f"seed={seed}", "paths.data_dir=/data"]
-        (job_dir / ".hydra/overrides.yaml").write_text(yaml.safe_dump(overrides))
-        if job in failed:
-            continue
-        metrics = {
-            name: {"n": 45, "srocc": value + offset, "krocc": 0.5, "plcc": 0.8, "rmse": 0.1,
-                   "plcc_fit": 0.9, "rmse_fit": None if name == "sdr" else 0.05}
-            for name, offset in (("sdr", 0.0), ("hdr", -0.1))
-        }  # fmt: skip
-        (job_dir / "results").mkdir()
-        (job_dir / "results/metrics.json").write_text(json.dumps({"test": metrics}))
-    return root
+ROOT = Path(__file__).resolve().parents[1]
+OVER = ["seed", "data.seed", "data.fold"]
 
 
-VALUES = {("pmax", "0"): 0.80, ("pmax", "1"): 0.90, ("n255", "0"): 0.60, ("n255", "1"): 0.70}
+@pytest.fixture
+def cwd(tmp_path, monkeypatch) -> Path:
+    """An empty working directory: the command writes nothing into it but ``out``."""
+    path = tmp_path / "cwd"
+    path.mkdir()
+    monkeypatch.chdir(path)
+    return path
 
 
-def test_groups_by_swept_settings_over_seeds(tmp_path):
-    sweep = make_sweep(tmp_path / "sweep", VALUES)
-    paths = aggregate(sweep)
-    summary = pd.read_csv(paths["summary.csv"])
-    srocc = summary[summary["metric"] == "srocc"].set_index(["norm", "dataset"])
-    assert srocc.loc[("pmax", "sdr"), "mean"] == pytest.approx(0.85)
-    assert srocc.loc[("pmax", "sdr"), "median"] == pytest.approx(0.85)
-    assert srocc.loc[("pmax", "sdr"), "std"] == pytest.approx(0.0707107, rel=1e-5)  # ddof=1
-    assert srocc.loc[("n255", "hdr"), "mean"] == pytest.approx(0.55)
-    assert srocc.loc[("n255", "hdr"), "runs"] == 2
-    assert "seed" not in summary.columns  # averaged over
-    text = paths["summary.md"].read_text()
-    assert "| norm | dataset | runs | SROCC |" in text
-    assert "| pmax | sdr | 2 | 0.8500 ± 0.0707 (0.8500) |" in text
-    assert "Jobs with results: 4 of 4." in text
-    rmse_fit = summary[summary["metric"] == "rmse_fit"].set_index(["norm", "dataset"])
-    assert pd.isna(rmse_fit.loc[("pmax", "sdr"), "mean"])
-    assert rmse_fit.loc[("pmax", "sdr"), "runs"] == 0
-    assert paths["comparison.png"].read_bytes()[:4] == b"\x89PNG"
-    jobs = pd.read_csv(paths["jobs.csv"])
-    assert len(jobs) == 8 and set(jobs["status"]) == {"ok"}
+def readme_sweep_forms(sweep: Path) -> dict[str, list[str]]:
+    """``python -m hdr_iqa.aggregate logs/train/multiruns/<date>_<time> [--over seed data.seed
+    data.fold] [--metric srocc]`` (README) and the same as key=value overrides."""
+    return {
+        "legacy": [str(sweep)],
+        "legacy, flags": [str(sweep), "--over", *OVER, "--metric", "srocc"],
+        "legacy, --flag=value": [str(sweep), "--over", *OVER, "--metric=srocc"],
+        "key=value": [f"dirs={sweep}"],
+        "key=value, all keys": [f"dirs=[{sweep}]", f"over=[{','.join(OVER)}]", "metric=srocc"],
+    }
 
 
-def test_partly_failed_sweep_is_summarised_and_names_the_missing_jobs(tmp_path, capsys):
-    sweep = make_sweep(tmp_path / "sweep", VALUES, missing={3}, failed={1})
-    assert main([str(sweep), "--metric", "plcc_fit"]) == 0
-    output = capsys.readouterr().out
-    assert "Jobs with results: 2 of 4." in output
-    assert "failed (no results/metrics.json): job 1 (norm=pmax, seed=1)" in output
-    assert "missing (never ran): norm=n255, seed=1" in output
-    assert "| pmax | sdr | 1 | 0.8000 (0.8000) |" in output
-    assert read_sweep(sweep).swept == ["norm", "seed"]
+def test_readme_sweep_forms_write_the_same_summary(tmp_path, cwd, capsys):
+    sweep = make_sweep(tmp_path / "sweep", missing={3}, failed={1})
+    written = {}
+    for form, args in readme_sweep_forms(sweep).items():
+        assert run_main(main, *args) == 0, form
+        output = capsys.readouterr().out
+        assert "| norm | dataset | runs | SROCC |" in output, form
+        assert "| pmax | sdr | 1 | 0.8000 (0.8000) |" in output, form
+        assert "failed (no results/metrics.json): job 1 (norm=pmax, seed=1)" in output, form
+        assert "missing (never ran): norm=n255, seed=1" in output, form
+        assert f"summary.md: {sweep}/aggregate/summary.md" in output, form
+        written[form] = (sweep / "aggregate/summary.md").read_text()
+    assert len(set(written.values())) == 1, written
+    assert list(cwd.iterdir()) == []  # no run directory, .hydra/ or aggregate.log
 
 
-def test_errors_name_the_directory(tmp_path):
-    with pytest.raises(MissingFileError, match=f"multirun directory not found: {tmp_path}/nope"):
-        aggregate(tmp_path / "nope")
+def test_over_and_metric_are_applied(tmp_path, cwd, capsys):
+    sweep = make_sweep(tmp_path / "sweep")
+    for args in ([str(sweep), "--over", "--metric", "plcc_fit"], [f"dirs={sweep}", "over=[]"]):
+        assert run_main(main, *args) == 0
+        assert "| norm | seed | dataset | runs |" in capsys.readouterr().out  # nothing averaged
+    assert main([str(sweep), "--over", "norm"]) == 0  # main(argv) returns 0 (tests/test_sweeps)
+    assert "| seed | dataset | runs |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("form", ["legacy", "key=value"])
+def test_readme_sweep_and_baselines_form_writes_out_relative_to_cwd(tmp_path, cwd, form, capsys):
+    """``python -m hdr_iqa.aggregate <multirun> logs/eval/runs --out comparison``."""
+    sweep, evals = make_sweep(tmp_path / "sweep"), make_eval_runs(tmp_path / "runs")
+    args = {
+        "legacy": [str(sweep), str(evals), "--out", "comparison"],
+        "key=value": [f"dirs=[{sweep},{evals}]", "out=comparison"],
+    }[form]
+    assert run_main(main, *args) == 0
+    assert "| model | norm | dataset | runs | SROCC |" in capsys.readouterr().out
+    assert sorted(p.name for p in cwd.iterdir()) == ["comparison"]
+    files = sorted(p.name for p in (cwd / "comparison").iterdir())
+    assert files == ["comparison.png", "jobs.csv", "summary.csv", "summary.md"]
+    assert not (sweep / "aggregate").exists()
+
+
+def test_python_m_aggregate_error_is_one_line_and_exit_code_1(tmp_path, cwd):
+    """The module as a program (``sys.exit(main())``): the process's exit code and output."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+           os.environ.get("PYTHONPATH")]))}  # fmt: skip
+    command = [sys.executable, "-m", "hdr_iqa.aggregate", str(tmp_path / "nope")]
+    failed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    output = ANSI.sub("", failed.stdout + failed.stderr)
+    assert failed.returncode == 1 and "Traceback" not in output, output[-3000:]
+    (line,) = output.strip().splitlines()
+    assert line.endswith(f"MissingFileError: run or multirun directory not found: {tmp_path}/nope")
+    assert list(cwd.iterdir()) == []
+
+
+def test_errors_are_one_line_with_exit_code_1(tmp_path, cwd, capsys):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DataError, match="holds no Hydra jobs"):
-        aggregate(tmp_path / "empty")
-    sweep = make_sweep(tmp_path / "sweep", VALUES, failed={0, 1, 2, 3})
-    with pytest.raises(DataError, match=r"no job of .* has results/metrics\.json"):
-        aggregate(sweep)
-    assert main([str(tmp_path / "nope")]) == 1
+    failed = make_sweep(tmp_path / "failed", failed={0, 1, 2, 3})
+    cases = [  # (arguments, the logged error)
+        ([str(tmp_path / "nope")],
+         f"MissingFileError: run or multirun directory not found: {tmp_path}/nope"),
+        ([f"dirs=[{tmp_path}/nope]"],
+         f"MissingFileError: run or multirun directory not found: {tmp_path}/nope"),
+        ([str(tmp_path / "empty")], f"DataError: {tmp_path}/empty holds no Hydra jobs"),
+        ([str(failed)], f"DataError: no job of {failed} has results/metrics.json"),
+        ([str(failed), "--metric", "spearman"],
+         "ConfigError: metric must be one of srocc, krocc, plcc, rmse, plcc_fit, rmse_fit, "
+         "got 'spearman'"),
+        ([], "ConfigError: dirs is required but not set ('???' in the config)"),
+    ]  # fmt: skip
+    for args, message in cases:
+        assert run_main(main, *args) == 1, args
+        (error,) = logged_errors(capsys)
+        assert error.startswith(message), (args, error)
+    assert list(cwd.iterdir()) == []
+
+
+def test_help_shows_both_forms(capsys):
+    assert run_main(main, "--help") == 0
+    out = capsys.readouterr().out
+    assert "python -m hdr_iqa.aggregate dirs=[<dir>,...]" in out
+    assert "python -m hdr_iqa.aggregate <dir> [<dir> ...] [--over <key> ...]" in out
+    assert "metric: srocc" in out and "dirs: ???" in out
 
 
 SIX = ("pieapp", "psnr", "pu_ssim", "ssim", "pu_psnr", "cvvdp")

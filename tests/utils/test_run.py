@@ -1,6 +1,8 @@
-"""run_task: user errors (also those Hydra wraps while instantiating) are one line, exit code 1."""
+"""run_task: user errors (also those Hydra wraps while instantiating) are one line, exit code 1;
+run_command runs a command in-process and restores what Hydra changes."""
 
 import logging
+import sys
 
 import pytest
 import torch
@@ -9,7 +11,7 @@ from hydra.errors import InstantiationException
 from hdr_iqa.errors import MissingFileError
 from hdr_iqa.eval import evaluate
 from hdr_iqa.train import train
-from hdr_iqa.utils.run import run_task, user_error_cause
+from hdr_iqa.utils.run import run_command, run_task, user_error_cause
 
 SMALL_VTAMIQ = ("model=vtamiq", "model.net.variant=vit_tiny_patch16_384", "model.net.depth=1",
                 "model.net.num_groups=1", "model.net.num_rcabs=1")  # fmt: skip
@@ -85,3 +87,19 @@ def test_user_errors_are_found_inside_nested_wrappers():
     assert user_error_cause(outer) is error
     assert user_error_cause(InstantiationException("no cause")) is None
     assert user_error_cause(ValueError("a bug")) is None
+
+
+def test_run_command_restores_argv_logging_and_hydra(tmp_path, capsys):
+    from hydra.core.global_hydra import GlobalHydra
+
+    from hdr_iqa.aggregate import LEGACY, hydra_main
+
+    root = logging.getLogger()
+    argv, handlers, level = sys.argv[:], root.handlers[:], root.level
+    with pytest.raises(SystemExit) as stopped:
+        run_command(hydra_main, [str(tmp_path / "nope")], LEGACY)
+    assert stopped.value.code == 1
+    assert "MissingFileError: run or multirun directory not found" in capsys.readouterr().out
+    assert run_command(hydra_main, ["--help"]) == 0
+    assert sys.argv == argv and root.handlers == handlers and root.level == level
+    assert not GlobalHydra.instance().is_initialized()

@@ -1,4 +1,10 @@
-"""Helpers shared by the entry points: instantiation, clean errors, the metric to optimise."""
+"""Helpers shared by the entry points: the runner and its one-line user errors, instantiation,
+the metric to optimise.
+
+Every command is a ``@hydra.main`` function that calls :func:`run_task`; :func:`run_command`
+runs one on an explicit argument list (``main(argv)`` of ``aggregate`` and ``inspect``, which
+also accept their older forms, :mod:`hdr_iqa.utils.legacy_args`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import fcntl
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +26,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import InterpolationToMissingValueError, MissingMandatoryValue
 
 from hdr_iqa.errors import ConfigError, UserError
+from hdr_iqa.utils.legacy_args import LegacyForm, legacy_overrides
 
 log = logging.getLogger(__name__)
 MISSING_VALUE = re.compile(r"Missing mandatory value: (\S+)")
@@ -113,6 +121,41 @@ def run_task(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
         _finish_wandb()
 
 
+def run_command(
+    command: Callable[[], Any], argv: Sequence[str] | None = None, legacy: LegacyForm | None = None
+) -> int:
+    """Run a ``@hydra.main`` function on ``argv`` (default: ``sys.argv[1:]``) as its command line.
+
+    ``legacy`` translates a command's older argument forms into overrides first. Returns 0
+    (also after ``--help``); a user error exits with code 1 (``SystemExit``, from
+    :func:`run_task`), a usage error with Hydra's code. What Hydra changes globally for the run
+    (``sys.argv``, the root logger's handlers and level, its own singleton) is restored, so a
+    command can run in-process again.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if legacy is not None:
+        args = legacy_overrides(args, legacy)
+    root = logging.getLogger()
+    handlers, level, saved_argv = root.handlers[:], root.level, sys.argv
+    sys.argv = [saved_argv[0] if saved_argv else getattr(command, "__module__", ""), *args]
+    try:
+        command()
+    except SystemExit as stopped:
+        if stopped.code not in (0, None):
+            raise
+    finally:
+        sys.argv = saved_argv
+        for handler in root.handlers:
+            if handler not in handlers:
+                handler.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        from hydra.core.global_hydra import GlobalHydra
+
+        GlobalHydra.instance().clear()
+    return 0
+
+
 def _mode() -> RunMode | None:
     try:
         return HydraConfig.get().mode
@@ -121,11 +164,8 @@ def _mode() -> RunMode | None:
 
 
 def _finish_wandb() -> None:
-    try:
-        import wandb
-    except ImportError:  # pragma: no cover
-        return
-    if wandb.run is not None:
+    wandb = sys.modules.get("wandb")  # never imported: no run to finish (and no import time)
+    if wandb is not None and getattr(wandb, "run", None) is not None:
         wandb.finish()
 
 
