@@ -47,6 +47,7 @@ class Direction(NamedTuple):
 
     @property
     def units(self) -> str:
+        """How the quality is computed, e.g. ``'100 - PSNR in dB (0 = reference quality)'``."""
         return f"{self.best:g} - {self.raw} (0 = reference quality)"
 
 
@@ -83,6 +84,7 @@ class BaselineMetric(IQAModel):
 
     @property
     def direction(self) -> Direction:
+        """This metric's mapping of raw scores to quality (:data:`BASELINE_DIRECTION`)."""
         return BASELINE_DIRECTION[self.name]
 
     def input_chain(self, **_: object) -> nn.Module:
@@ -100,6 +102,8 @@ class BaselineMetric(IQAModel):
     def forward_features(
         self, ref: torch.Tensor | None, dist: torch.Tensor, pos: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:
+        """ref, dist (B, N, 3, H, W) chain outputs -> ``raw``: the library's score (B,), the
+        mean over the N images of each sample (N = 1: whole images), float32."""
         if ref is None:
             raise ValueError(f"{self.name} is a full-reference metric: the reference is missing")
         batch, patches = dist.shape[:2]
@@ -108,9 +112,11 @@ class BaselineMetric(IQAModel):
         return {"raw": raw.view(batch, patches).mean(dim=1)}
 
     def forward_head(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Quality (B,): ``max(0, best - raw)``, 0 = reference quality."""
         return self.direction.to_quality(features["raw"])
 
     def coral_features(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        """No features to align: (B, 1, 0)."""
         return features["raw"].new_zeros(len(features["raw"]), 1, 0)
 
 

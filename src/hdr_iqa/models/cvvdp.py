@@ -79,4 +79,5 @@ class CVVDP(BaselineMetric):
         return torch.tensor(scores, dtype=torch.float32, device=ref.device)
 
     def extra_repr(self) -> str:
+        """The pixels per degree in the module's printout."""
         return f"ppd={self.ppd:.1f}"

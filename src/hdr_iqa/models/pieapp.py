@@ -57,6 +57,7 @@ class PieAPPExtractor(nn.Module):
         self.pool = nn.MaxPool2d(2, 2)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(M, 3, 64, 64) -> features (M, 120832), coarse features (M, 2048)."""
         taps = []
         for i in range(1, len(EXTRACTOR_CHANNELS) + 1):
             x = torch.relu(getattr(self, f"conv{i}")(x))

@@ -57,6 +57,7 @@ class ChannelAttention(nn.Module):
         self.excite = nn.Linear(channels // reduction, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C) -> (B, C)."""
         # (the reference's average pool runs over a length-1 axis: the identity)
         return x * torch.sigmoid(self.excite(torch.relu(self.squeeze(x))))
 
@@ -71,6 +72,7 @@ class RCAB(nn.Module):
         self.attention = ChannelAttention(channels, reduction)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C) -> (B, C)."""
         return x + self.attention(self.conv(self.act(x)))
 
 
@@ -84,6 +86,7 @@ class ResidualGroup(nn.Module):
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C) -> (B, C)."""
         return x + self.drop_path(self.body(x))
 
 
