@@ -10,8 +10,9 @@ import pytest
 
 from hdr_iqa import load_model
 from hdr_iqa.errors import ConfigError, MissingFileError
-from hdr_iqa.eval import eval_config, evaluate, select_split
+from hdr_iqa.eval import evaluate
 from hdr_iqa.inference import read_checkpoint
+from hdr_iqa.inference.evaluation import eval_config, select_split
 from hdr_iqa.predict import predict
 from tests.helpers.commands import eval_command, logged_errors
 
@@ -70,14 +71,18 @@ def test_predict_and_the_api_equal_eval_for_png_and_exr_pairs(make_cfg, trained_
 
 def test_data_override_resolves_against_the_checkpoints_model(make_cfg, trained_run):
     cfg = eval_cfg(make_cfg, trained_run, "data=synthetic", "data.target=null")
-    run = eval_config(read_checkpoint(trained_run.ckpt)["hdr_iqa"]["config"], cfg)
+    run = eval_config(read_checkpoint(trained_run.ckpt)["hdr_iqa"], cfg)
     assert run.data.patches.test == 2  # the checkpoint's model.sampling.test, not conf/model's
     assert run.data.target is None and run.model.net._target_ == "hdr_iqa.models.PieAPP"
 
 
 def test_precision_is_the_checkpoints_unless_given(make_cfg, trained_run):
-    saved = read_checkpoint(trained_run.ckpt)["hdr_iqa"]["config"]
-    saved = {**saved, "trainer": {**saved["trainer"], "precision": "bf16-mixed"}}
+    saved = read_checkpoint(trained_run.ckpt)["hdr_iqa"]
+    config = saved["config"]
+    saved = {
+        **saved,
+        "config": {**config, "trainer": {**config["trainer"], "precision": "bf16-mixed"}},
+    }
     assert eval_config(saved, eval_cfg(make_cfg, trained_run)).trainer.precision == "bf16-mixed"
     given = eval_cfg(make_cfg, trained_run, "trainer.precision=16-mixed")
     assert eval_config(saved, given).trainer.precision == "16-mixed"
@@ -85,7 +90,7 @@ def test_precision_is_the_checkpoints_unless_given(make_cfg, trained_run):
 
 def test_display_override_and_split_all(make_cfg, trained_run):
     cfg = eval_cfg(make_cfg, trained_run, "display=hdr_5000", "split=all")
-    run = eval_config(read_checkpoint(trained_run.ckpt)["hdr_iqa"]["config"], cfg)
+    run = eval_config(read_checkpoint(trained_run.ckpt)["hdr_iqa"], cfg)
     datamodule = hydra.utils.instantiate(run.data)
     select_split(datamodule, "all")
     assert datamodule.records["source"]["test"][0].display.peak == 5000.0
@@ -93,6 +98,19 @@ def test_display_override_and_split_all(make_cfg, trained_run):
         "source": 240,
         "target": 240,
     }
+
+
+def test_checkpoints_from_before_the_composed_config(make_cfg, trained_run):
+    """A checkpoint with only the resolved config: its data as it was resolved, its patch
+    positions the legacy convention; a new display needs data= too (nothing to re-resolve)."""
+    saved = read_checkpoint(trained_run.ckpt)["hdr_iqa"]
+    assert saved["unresolved_config"]["data"]["patch_size"] == "${model.sampling.patch_size}"
+    legacy = {"config": saved["config"]}
+    del legacy["config"]["data"]["positions"]
+    run = eval_config(legacy, eval_cfg(make_cfg, trained_run))
+    assert run.data.positions == "centre" and run.data.patch_size == 64
+    with pytest.raises(ConfigError, match="give data=<name> with display=<name>"):
+        eval_config(legacy, eval_cfg(make_cfg, trained_run, "display=hdr_5000"))
 
 
 def test_unknown_split_is_rejected(make_cfg, trained_run):

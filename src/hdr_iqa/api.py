@@ -25,7 +25,6 @@ import numpy as np
 import torch
 
 from hdr_iqa.data.protocol import PatchProtocol, saved_protocol
-from hdr_iqa.data.records import QUALITY_DIRECTION
 from hdr_iqa.errors import ConfigError, DataError
 from hdr_iqa.inference import (
     load_image,
@@ -42,6 +41,7 @@ from hdr_iqa.inference.inputs import (
     check_values,
     container_pixels,
 )
+from hdr_iqa.metrics.protocol import QUALITY_DIRECTION
 from hdr_iqa.module import CHECKPOINT_KEY, IQAModule
 from hdr_iqa.photometry import DisplayModel
 

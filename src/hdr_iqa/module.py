@@ -25,14 +25,18 @@ from hdr_iqa.data.protocol import PatchProtocol, saved_protocol
 from hdr_iqa.data.sampling import step_seed
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.losses import CoralLoss, IQALoss, PreferenceLoss
-from hdr_iqa.metrics import Evaluation, iqa_metrics
+from hdr_iqa.metrics import iqa_metrics, unique_by_index
+from hdr_iqa.metrics.results import DatasetResult
 from hdr_iqa.models.base import IQAModel, IQAOutput
 from hdr_iqa.photometry import PhotometricChain
 from hdr_iqa.pipeline import IQAPipeline
 
 log = logging.getLogger(__name__)
 CHECKPOINT_KEY = "hdr_iqa"
-"""Checkpoint entry holding the resolved run config (used to re-create the model anywhere)."""
+"""Checkpoint entry of the run: ``config`` (resolved: re-creates the model anywhere),
+``unresolved_config`` (as composed, interpolations kept: eval merges its overrides into it),
+``overrides`` (the command line, reused on resume), ``protocol`` (the test protocol) and
+``eval_names``."""
 
 
 class IQAModule(pl.LightningModule):
@@ -106,10 +110,10 @@ class IQAModule(pl.LightningModule):
         self.val_metrics = nn.ModuleList()
         self.test_metrics = nn.ModuleList()
         self.val_srocc_best = MaxMetric()
-        self.test_predictions: dict[str, dict[str, torch.Tensor]] = {}
-        self.test_evaluations: dict[str, Evaluation] = {}  # full results, fit parameters included
+        self.test_results: dict[str, DatasetResult] = {}  # of the last test, per dataset
         self._test_outputs: list[list[tuple[torch.Tensor, ...]]] = []
-        self.run_config: dict | None = None
+        self.run_config: dict | None = None  # resolved: what the model was built from
+        self.unresolved_config: dict | None = None  # as composed: what eval merges overrides into
         self.run_overrides: list[str] = []  # the command line's overrides (resuming reuses them)
         self.protocol: PatchProtocol | None = None  # the test protocol (saved in checkpoints)
         self.seed = seed
@@ -264,23 +268,19 @@ class IQAModule(pl.LightningModule):
         self._test_outputs[dataloader_idx].append((batch["index"], prediction, batch["score"]))
 
     def on_test_epoch_end(self) -> None:
+        """Log the test metrics and build :attr:`test_results` (one per dataset, every rank)."""
         self._log_metrics("test", self.test_metrics)
-        self.test_evaluations = {
-            name: metric.evaluation
-            for name, metric in zip(self.eval_names, self.test_metrics, strict=True)
-            if metric.evaluation is not None
-        }
-        self.test_predictions = {}
-        for name, outputs in zip(self.eval_names, self._test_outputs, strict=True):
+        self.test_results = {}
+        for name, metric, outputs in zip(
+            self.eval_names, self.test_metrics, self._test_outputs, strict=True
+        ):
             if not outputs:
                 continue
             index, prediction, target = (torch.cat(x) for x in zip(*outputs, strict=True))
             gathered = self.all_gather({"index": index, "prediction": prediction, "target": target})
-            flat = {k: v.reshape(-1).cpu() for k, v in gathered.items()}
-            order = torch.argsort(flat["index"])  # undo DDP interleaving; one row per sample
-            keep = torch.ones_like(order, dtype=torch.bool)
-            keep[1:] = flat["index"][order][1:] != flat["index"][order][:-1]
-            self.test_predictions[name] = {k: v[order][keep] for k, v in flat.items()}
+            flat = [gathered[k].reshape(-1).cpu() for k in ("index", "prediction", "target")]
+            # undo DDP interleaving and padding: one row per sample
+            self.test_results[name] = DatasetResult(metric.evaluation, *unique_by_index(*flat))
 
     def _log_metrics(self, stage: str, metrics: nn.ModuleList) -> dict[str, dict[str, float]]:
         """Compute each dataset's metrics over the whole split (all ranks), log and reset."""
@@ -326,6 +326,7 @@ class IQAModule(pl.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint[CHECKPOINT_KEY] = {
             "config": self.run_config,
+            "unresolved_config": self.unresolved_config,
             "eval_names": self.eval_names,
             "overrides": list(self.run_overrides),
             "protocol": None if self.protocol is None else self.protocol.to_dict(),
@@ -335,6 +336,7 @@ class IQAModule(pl.LightningModule):
         saved = checkpoint.get(CHECKPOINT_KEY) or {}
         if self.run_config is None:
             self.run_config = saved.get("config")
+            self.unresolved_config = saved.get("unresolved_config")
         if self.protocol is None and saved:
             self.protocol = saved_protocol(saved)
 

@@ -17,6 +17,8 @@ import torch
 
 from hdr_iqa.callbacks import ResultsWriter
 from hdr_iqa.errors import EvaluationError
+from hdr_iqa.metrics import evaluate
+from hdr_iqa.metrics.results import DatasetResult
 from tests.helpers.commands import eval_command, logged_errors, train_command
 
 UMASK = 0o027
@@ -125,25 +127,26 @@ def test_a_checkpoint_predicting_only_nan_is_an_error(tiny_run, tmp_path, capsys
     assert not (tmp_path / "eval/results").exists()
 
 
-def writer_inputs(predictions: dict, metrics: dict) -> tuple:
+def writer_inputs(results: dict) -> tuple:
     """A trainer and module after testing two datasets of three pairs."""
     records = [SimpleNamespace(ref=f"r{i}", dist=f"d{i}", content=f"c{i}") for i in range(3)]
     datamodule = SimpleNamespace(eval_records=lambda split: {"sdr": records, "hdr": records})
-    trainer = SimpleNamespace(callback_metrics=metrics, datamodule=datamodule, loggers=[])
-    module = SimpleNamespace(test_predictions=predictions, test_evaluations={})
-    return trainer, module
+    trainer = SimpleNamespace(datamodule=datamodule, loggers=[])
+    return trainer, SimpleNamespace(test_results=results)
 
 
-def test_a_dataset_without_tested_samples_is_an_error(tmp_path):
+def test_a_dataset_without_tested_samples_is_an_error(tmp_path, capsys):
     index = torch.arange(3)
-    predictions = {"sdr": {"index": index, "prediction": index * 1.0, "target": index * 1.0}}
-    metrics = {"test/sdr/srocc": torch.tensor(1.0), "test/sdr/n": torch.tensor(3.0)}
-    writer = ResultsWriter(tmp_path)
+    prediction = torch.tensor([0.1, 0.5, 0.3])
+    result = DatasetResult(evaluate(prediction.numpy(), index.numpy() * 1.0), index, prediction,
+                           index * 1.0)  # fmt: skip
+    writer = ResultsWriter(tmp_path, title="Test metrics (unit)")
     with pytest.raises(EvaluationError, match=r"^test set of dataset 'hdr': no sample was tested"):
-        writer.on_test_end(*writer_inputs(predictions, metrics))
+        writer.on_test_end(*writer_inputs({"sdr": result}))
     assert not (tmp_path / "results").exists()
-    predictions["hdr"] = predictions["sdr"]
-    metrics.update({"test/hdr/srocc": torch.tensor(1.0), "test/hdr/n": torch.tensor(3.0)})
-    writer.on_test_end(*writer_inputs(predictions, metrics))
+    writer.on_test_end(*writer_inputs({"sdr": result, "hdr": result}))
     saved = json.loads((tmp_path / "results/metrics.json").read_text())["test"]
     assert saved["sdr"]["n"] == saved["hdr"]["n"] == 3
+    assert saved["sdr"]["srocc"] == pytest.approx(0.5)  # ranks (0, 2, 1) vs (0, 1, 2)
+    printed = capsys.readouterr().out
+    assert "Test metrics (unit)" in printed and "0.5000" in printed

@@ -29,36 +29,18 @@ import torch
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
-from hdr_iqa.data.records import QUALITY_DIRECTION
 from hdr_iqa.errors import EvaluationError, WriteError
 from hdr_iqa.metrics import METRIC_NAMES
 from hdr_iqa.metrics.plots import png_bytes, scatter_figures
+from hdr_iqa.metrics.protocol import QUALITY_DIRECTION
+from hdr_iqa.metrics.report import print_summary
+from hdr_iqa.metrics.results import DatasetResult, results_table
 from hdr_iqa.utils.files import atomic_directory, atomic_write_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
-
-
-def metrics_by_dataset(callback_metrics: dict, stage: str = "test") -> dict[str, dict[str, float]]:
-    """``{"test/hdr/srocc": v, ...}`` -> ``{"hdr": {"srocc": v, ...}}``."""
-    table: dict[str, dict[str, float]] = {}
-    for key, value in callback_metrics.items():
-        parts = key.split("/")
-        if len(parts) == 3 and parts[0] == stage and parts[2] in (*METRIC_NAMES, "n"):
-            table.setdefault(parts[1], {})[parts[2]] = float(value)
-    return table
-
-
-def test_table(callback_metrics: Mapping, module: object) -> dict[str, dict[str, float]]:
-    """The per-dataset test metrics of :func:`metrics_by_dataset`, each with ``n``, the number of
-    pairs ``module`` predicted (its ``test_predictions``) when it was not logged."""
-    table = metrics_by_dataset(dict(callback_metrics))
-    predictions = getattr(module, "test_predictions", {})
-    for name, values in table.items():
-        values.setdefault("n", len(predictions.get(name, {}).get("index", [])))
-    return table
 
 
 def _csv_text(header: list[str], rows: list[list]) -> str:
@@ -74,7 +56,10 @@ def _cell(value: object) -> object:
 
 
 class ResultsWriter(pl.Callback):
-    """Save splits at set-up and test metrics, per-pair predictions and plots after testing.
+    """Save splits at set-up; after testing, print the metrics table and write the results.
+
+    Everything comes from the module's :attr:`~hdr_iqa.module.IQAModule.test_results` (built once
+    per dataset at the end of the test epoch).
 
     The results set (``metrics.json``, ``metrics.csv``, ``predictions_<dataset>.csv``,
     ``scatter_<dataset>.png``) replaces ``results/`` as a whole
@@ -85,12 +70,16 @@ class ResultsWriter(pl.Callback):
     Args:
         output_dir: the run directory.
         plots: write the scatter plots and log them to the TensorBoard and W&B loggers.
+        title: title of the metrics table printed to the console (None: no table).
     """
 
-    def __init__(self, output_dir: str | Path, plots: bool = True) -> None:
+    def __init__(
+        self, output_dir: str | Path, plots: bool = True, title: str | None = "Test metrics"
+    ) -> None:
         super().__init__()
         self.output_dir = Path(output_dir)
         self.plots = plots
+        self.title = title
 
     @rank_zero_only
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
@@ -100,8 +89,11 @@ class ResultsWriter(pl.Callback):
 
     @rank_zero_only
     def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        files = results_files(trainer, pl_module)
-        figures = scatter_figures(pl_module) if self.plots else {}
+        results = getattr(pl_module, "test_results", {})
+        files = results_files(results, trainer.datamodule)
+        if self.title:
+            print_summary(results_table(results), str(self.output_dir), self.title)
+        figures = scatter_figures(results) if self.plots else {}
         results = self.output_dir / "results"
         with atomic_directory(results) as tmp:
             for name, text in files.items():
@@ -152,23 +144,21 @@ def _write_bytes(path: Path, data: bytes) -> None:
         raise written from None
 
 
-def results_files(trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, str]:
-    """``{file name: text}`` of the results set of the test that just ended.
+def results_files(
+    results: Mapping[str, DatasetResult], datamodule: object | None = None
+) -> dict[str, str]:
+    """``{file name: text}`` of the results set of one test (``datamodule``'s records name the
+    files of each prediction row).
 
     Raises:
         EvaluationError: a tested dataset has no valid prediction (none tested, or none finite).
     """
-    metrics = metrics_by_dataset(trainer.callback_metrics)
-    predictions = getattr(pl_module, "test_predictions", {})
-    records = trainer.datamodule.eval_records("test") if trainer.datamodule else {}
-    evaluations = getattr(pl_module, "test_evaluations", {})
-    for name in [*records, *(n for n in metrics if n not in records)]:
-        values = metrics.setdefault(name, {})
-        if name in evaluations:  # the full protocol result: fit method and parameters too
-            values.update(evaluations[name].to_dict())
-        values.setdefault("n", len(predictions.get(name, {}).get("index", [])))
-        if not values["n"]:
-            raise EvaluationError(_no_result_message(name, predictions.get(name)))
+    records = datamodule.eval_records("test") if datamodule is not None else {}
+    for name in [*records, *(n for n in results if n not in records)]:
+        result = results.get(name)
+        if result is None or not result.metrics()["n"]:
+            raise EvaluationError(_no_result_message(name, result))
+    metrics = results_table(results)
     payload = {"quality_direction": QUALITY_DIRECTION, "test": metrics}
     columns = [*METRIC_NAMES, "n", "fit"]
     rows = [[name, *(_cell(m.get(k)) for k in columns)] for name, m in metrics.items()]
@@ -177,13 +167,12 @@ def results_files(trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[st
         "metrics.csv": _csv_text(["dataset", *columns], rows),
     }
     header = ["ref", "dist", "content", "target", "prediction"]
-    for name, pred in predictions.items():
+    for name, result in results.items():
         recs = records.get(name, [])
         rows = []
         for index, prediction, target in zip(
-            pred["index"].tolist(), pred["prediction"].tolist(), pred["target"].tolist(),
-            strict=True,
-        ):  # fmt: skip
+            result.index.tolist(), result.prediction.tolist(), result.target.tolist(), strict=True
+        ):
             record = recs[index] if index < len(recs) else None
             rows.append([
                 record.ref if record else "", record.dist if record else "",
@@ -193,14 +182,14 @@ def results_files(trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[st
     return files
 
 
-def _no_result_message(name: str, pred: dict | None) -> str:
-    if pred is None or not len(pred["index"]):
+def _no_result_message(name: str, result: DatasetResult | None) -> str:
+    if result is None or not result.n:
         return (
             f"test set of dataset {name!r}: no sample was tested (check trainer.limit_test_batches "
             "and the test split); no results written"
         )
-    total = len(pred["index"])
-    bad = int((~torch.isfinite(pred["prediction"])).sum())
+    total = result.n
+    bad = int((~torch.isfinite(result.prediction)).sum())
     if bad:
         return (
             f"test set of dataset {name!r}: {bad} of its {total} predictions are NaN or infinite "

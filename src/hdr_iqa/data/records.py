@@ -6,12 +6,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from hdr_iqa.metrics.protocol import QUALITY_DIRECTION
 from hdr_iqa.photometry.display import DisplayModel
 
 Domain = Literal["sdr", "hdr"]
-
-QUALITY_DIRECTION = "0 = reference quality, larger = worse (distortion-like)"
-"""The project's single quality direction; every dataset maps its raw scores to it."""
+__all__ = ["QUALITY_DIRECTION", "Domain", "PairRecord", "PairSource"]
 
 
 @dataclass(frozen=True)

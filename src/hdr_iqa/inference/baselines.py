@@ -7,7 +7,9 @@ restoring a checkpoint; everything after that (test loop, scoring, results) is s
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import hydra
@@ -16,9 +18,12 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.inference.checkpoint import model_name
 from hdr_iqa.inference.inputs import config_option
+from hdr_iqa.metrics.report import print_summary
+from hdr_iqa.metrics.results import results_table
 from hdr_iqa.models import MODEL_REGISTRY
 from hdr_iqa.models.baselines import BASELINE_DIRECTION, BaselineMetric
 from hdr_iqa.module import BaselineModule
+from hdr_iqa.utils.files import atomic_write_text
 
 DEFAULT_DISPLAY = "sdr_100"
 """Display of display-encoded data and inputs when a baseline run names none (train.yaml's)."""
@@ -78,8 +83,6 @@ def evaluate_baselines(
     split settings and seed). Returns ``{name: {dataset: {metric: value}}}``; nothing is
     written (the trainer has no logger or callbacks).
     """
-    from hdr_iqa.callbacks import test_table
-
     limit = trainer_config.get("limit_test_batches")
     if isinstance(limit, int) and not isinstance(limit, bool):
         # whole images go one pair per batch: the same number of pairs as the trained model
@@ -96,5 +99,18 @@ def evaluate_baselines(
             enable_progress_bar=False, enable_model_summary=False, limit_test_batches=limit,
         )  # fmt: skip
         trainer.test(module, datamodule=datamodule, verbose=False)
-        results[name] = test_table(trainer.callback_metrics, module)
+        results[name] = results_table(module.test_results)
     return results
+
+
+def report_baselines(
+    cfg: DictConfig, trained: dict[str, dict[str, Any]], output_dir: str | Path
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Test the metrics ``cfg.baselines`` on the pairs the trained model was tested on, print
+    them beside its ``trained`` table and write ``<output_dir>/results/baselines.json``."""
+    tables = {model_name(cfg): trained}
+    tables.update(evaluate_baselines(cfg, list(cfg.baselines), cfg.trainer))
+    rows = {f"{name}: {data}": values for name, t in tables.items() for data, values in t.items()}
+    print_summary(rows, str(output_dir), "Trained model and metrics without training (test split)")
+    atomic_write_text(f"{output_dir}/results/baselines.json", json.dumps(tables, indent=2))
+    return tables

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 from hdr_iqa.data.protocol import PatchProtocol
-from hdr_iqa.data.records import QUALITY_DIRECTION
 from hdr_iqa.errors import ConfigError, UserError
 from hdr_iqa.inference import recipe as recipe_file
+from hdr_iqa.metrics.protocol import QUALITY_DIRECTION
 from hdr_iqa.photometry import PARAM_FIELDS, DisplayModel
 from hdr_iqa.pipeline import IQAPipeline
 

@@ -8,11 +8,13 @@ Agg canvas on a :class:`~matplotlib.figure.Figure` (no pyplot state, no display 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import torch
 
 from hdr_iqa.metrics.protocol import Evaluation
+from hdr_iqa.metrics.results import DatasetResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -57,11 +59,9 @@ def png_bytes(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def scatter_figures(pl_module: object) -> dict[str, Figure]:
-    """``{dataset: scatter figure}`` of the test that just ended (the module's
-    ``test_predictions`` and ``test_evaluations``)."""
-    evaluations = getattr(pl_module, "test_evaluations", {}) or {}
+def scatter_figures(results: Mapping[str, DatasetResult]) -> dict[str, Figure]:
+    """``{dataset: scatter figure}`` of a test's results."""
     return {
-        name: scatter_figure(values["prediction"], values["target"], name, evaluations.get(name))
-        for name, values in (getattr(pl_module, "test_predictions", {}) or {}).items()
+        name: scatter_figure(r.prediction, r.target, name, r.evaluation)
+        for name, r in results.items()
     }

@@ -43,6 +43,10 @@ from typing import Any, Literal
 import numpy as np
 from scipy import optimize, special, stats
 
+QUALITY_DIRECTION = "0 = reference quality, larger = worse (distortion-like)"
+"""The project's single quality direction; every dataset maps its raw scores to it and every
+model predicts in it."""
+
 FitMethod = Literal["logistic5", "linear", "none"]
 SCALAR_METRICS = ("srocc", "krocc", "plcc", "rmse", "plcc_fit", "rmse_fit")
 """Metric names of :func:`evaluate`, in report order (``plcc``/``rmse`` are the raw ones)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from hdr_iqa.data.records import QUALITY_DIRECTION
-from hdr_iqa.metrics import METRIC_NAMES
+from hdr_iqa.metrics.iqa import METRIC_NAMES
+from hdr_iqa.metrics.protocol import QUALITY_DIRECTION
 
 
 def metrics_table(metrics: dict[str, dict[str, float]], title: str = "Test metrics") -> Table:
