@@ -117,7 +117,7 @@ def test_module_scores_without_the_reference_and_trains_phase_one_on_the_error_m
         no_ref = module({k: v for k, v in target.items() if k != "ref"})
     assert torch.equal(score, no_ref)
     assert terms["loss_coral"] > 0  # CORAL on DIQA's pooled features: 2 x 4 rows per domain
-    ref, dist, pos = module.train()._chain_inputs(target)
+    ref, dist, pos = module.train().chain_roles({"target": target})["target"]
     expected = module.net(ref, dist, pos).loss.mean()
     assert terms["loss_target"].item() == pytest.approx(expected.item(), rel=1e-5)
 
