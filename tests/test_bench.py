@@ -67,6 +67,13 @@ def test_every_section_runs_and_writes_bench_json(synthetic_data_dir, tmp_path, 
     assert set(results["data"]) == {"sdr_128x96_png", "hdr_160x128_exr"}
     small = results["predict"]["hdr_128x96"]
     assert small["peak_rss_mb"] >= small["model_rss_mb"] > 0
+    assert small["efficiency"] == pytest.approx(small["bare_ms"] / small["latency_ms"])
+    evaluation = results["eval"]
+    assert evaluation["efficiency"] == pytest.approx(
+        evaluation["bare_batch_ms"] / evaluation["batch_ms"]
+    )
+    command = results["predict"]["command"]  # python -m hdr_iqa.predict from a new interpreter
+    assert command["first_score_s"] > command["import_s"] > 0
     assert all(math.isfinite(x) and x >= 0 for x in _numbers(results))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -106,8 +108,11 @@ def _probe(model_cfg, run_config, pair, display, options, queue) -> None:  # pra
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             times.append(time.perf_counter() - start)
+        bare = _bare_forward_s(predictor, pair, display, options["repeats"])
         result = {
             "latency_ms": min(times) * 1000,
+            "bare_ms": bare * 1000,
+            "efficiency": bare / min(times),
             "model_rss_mb": loaded_rss,
             "peak_rss_mb": _peak_rss_mb(),
         }
@@ -116,6 +121,62 @@ def _probe(model_cfg, run_config, pair, display, options, queue) -> None:  # pra
         queue.put(result)
     except Exception as error:  # reported by the parent with the file name
         queue.put({"error": f"{type(error).__name__}: {error}"})
+
+
+def _bare_forward_s(predictor: Any, pair: tuple[Path, Path], display: str | None,
+                    repeats: int) -> float:  # fmt: skip  # pragma: no cover (child process)
+    """Seconds of the network alone on the pair's patches (chain applied beforehand, all
+    draws in one pass, nothing else): what ``predictor.score`` is compared with."""
+    pixels, shown = predictor.prepare(str(pair[1]), str(pair[0]), display)
+    ref, dist, pos, params = predictor.inputs(pixels, shown)
+    pipeline = predictor.pipeline
+    with torch.inference_mode():
+        draws = params.repeat_interleave(dist.shape[1], 0)
+        net_inputs = (
+            None if ref is None else pipeline.prepare(ref.flatten(0, 1), draws),
+            pipeline.prepare(dist.flatten(0, 1), draws),
+            pos.flatten(0, 1),
+        )
+        times = []
+        for _ in range(repeats + 1):  # the first pass warms up
+            start = time.perf_counter()
+            pipeline.net(*net_inputs)
+            if dist.device.type == "cuda":
+                torch.cuda.synchronize(dist.device)
+            times.append(time.perf_counter() - start)
+    return min(times[1:])
+
+
+def write_checkpoint(model_cfg: dict[str, Any], run_config: dict[str, Any],
+                     protocol: dict[str, Any], path: Path) -> Path:  # fmt: skip
+    """A checkpoint of the bench's randomly initialised model (seed 0), as ``hdr_iqa.train``
+    writes them (``state_dict`` and the ``hdr_iqa`` entry), for timing the predict command."""
+    from hdr_iqa.module import CHECKPOINT_KEY
+
+    torch.manual_seed(0)
+    module = hydra.utils.instantiate(model_cfg)
+    entry = {"config": run_config, "protocol": protocol, "overrides": [], "eval_names": []}
+    torch.save({"state_dict": module.state_dict(), CHECKPOINT_KEY: entry}, path)
+    return path
+
+
+def first_score_seconds(checkpoint: Path, pair: tuple[Path, Path], display: str | None,
+                        workdir: Path) -> dict[str, float]:  # fmt: skip
+    """Wall time of ``python -m hdr_iqa.predict`` scoring one pair from a fresh interpreter
+    (start to the score written), and of importing the command's module alone."""
+    run = [sys.executable, "-m", "hdr_iqa.predict", f"ckpt_path={checkpoint}",
+           f"ref={pair[0]}", f"dist={pair[1]}", f"output={workdir / 'first_score.csv'}",
+           f"hydra.run.dir={workdir / 'predict_run'}", "predict.device=cpu"]  # fmt: skip
+    if display:
+        run.append(f"display={display}")
+    start = time.perf_counter()
+    done = subprocess.run(run, capture_output=True, text=True, check=False)
+    first_score = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m hdr_iqa.predict failed: {done.stdout[-500:]}")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import hdr_iqa.predict"], check=True)
+    return {"first_score_s": first_score, "import_s": time.perf_counter() - start}
 
 
 def _peak_rss_mb() -> float:

@@ -49,25 +49,37 @@ def _training(train: dict[str, Any]) -> Table:
 
 def _evaluation(values: dict[str, float]) -> Table:
     table = Table(title="Evaluation (test loop, test patches x repeats)")
-    for column in ("pairs/s", "ms/batch", "pairs/batch"):
+    for column in ("pairs/s", "ms/batch", "pairs/batch", "bare ms/batch", "bare/loop"):
         table.add_column(column, justify="right")
     table.add_row(
         f"{values['pairs_per_s']:.2f}", f"{values['batch_ms']:.0f}",
-        f"{values['pairs_per_batch']:.0f}",
+        f"{values['pairs_per_batch']:.0f}", f"{values['bare_batch_ms']:.0f}",
+        f"{values['efficiency']:.2f}",
     )  # fmt: skip
+    table.caption = "bare: the network alone on a test batch's patches (chain applied beforehand)"
     return table
 
 
 def _predict(values: dict[str, dict[str, float]]) -> Table:
     table = Table(title="Predict (one pair from files, decode included)")
-    for column in ("pair", "latency ms", "peak RSS MB", "RSS with model MB", "peak GPU MB"):
+    columns = ("pair", "latency ms", "bare ms", "bare/latency", "peak RSS MB",
+               "RSS with model MB", "peak GPU MB")  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="left" if column == "pair" else "right")
-    for name, row in values.items():
+    pairs = {k: v for k, v in values.items() if "latency_ms" in v}
+    for name, row in pairs.items():
         gpu = row.get("peak_gpu_mb")
         table.add_row(
-            name, f"{row['latency_ms']:.0f}", f"{row['peak_rss_mb']:.0f}",
-            f"{row['model_rss_mb']:.0f}", "-" if gpu is None else f"{gpu:.0f}",
+            name, f"{row['latency_ms']:.0f}", f"{row['bare_ms']:.0f}", f"{row['efficiency']:.2f}",
+            f"{row['peak_rss_mb']:.0f}", f"{row['model_rss_mb']:.0f}",
+            "-" if gpu is None else f"{gpu:.0f}",
         )  # fmt: skip
+    start = values.get("command")
+    table.caption = (
+        "bare: the network alone on the same patches (chain applied beforehand, one pass)"
+        + (f"; python -m hdr_iqa.predict, start to first score: {start['first_score_s']:.1f} s "
+           f"(importing it: {start['import_s']:.1f} s)" if start else "")
+    )  # fmt: skip
     return table
 
 

@@ -3,7 +3,8 @@
 ``photometry`` (chain megapixels/s on a 4K frame), ``data`` (one worker's samples/s for an SDR
 PNG and an HDR EXR pair), ``train`` (full pipeline vs bare network pairs/s, their ratio =
 pipeline efficiency, time per stage), ``eval`` (test-loop pairs/s) and ``predict`` (latency and
-peak memory per pair size).
+peak memory per pair size, each against the bare network on the same patches; the predict
+command's time from start to first score).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hdr_iqa.api import resolve_device
 from hdr_iqa.bench import inference, inputs, photometry, training
+from hdr_iqa.data.protocol import PatchProtocol
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.inference.inputs import display_preset
 from hdr_iqa.photometry import DisplayModel
@@ -136,4 +138,16 @@ def predict(cfg: DictConfig, workdir: Path) -> dict[str, Any]:
         results[f"{kind}_{width}x{height}"] = inference.predict_latency(
             model_cfg, run_config, pair, display, options
         )
+    if settings.get("first_score", True):  # the command from a fresh interpreter, first pair
+        height, width, kind = settings.pairs[0]
+        pair = (inputs.write_hdr_pair if kind == "hdr" else inputs.write_sdr_pair)(
+            workdir, height, width
+        )
+        protocol = PatchProtocol(options["patch_size"], options["patches"], options["draws"],
+                                 options["seed"]).to_dict()  # fmt: skip
+        checkpoint = inference.write_checkpoint(
+            model_cfg, run_config, protocol, workdir / "bench.ckpt"
+        )
+        display = None if kind == "hdr" else "sdr_100"
+        results["command"] = inference.first_score_seconds(checkpoint, pair, display, workdir)
     return results

@@ -131,9 +131,39 @@ def evaluation(
     if not timed:
         raise ValueError("the test split has a single batch: lower data.eval_batch_size")
     elapsed = timed[-1][0] - timer.test_batches[0][0]
+    bare = bare_test_batch(module, datamodule)
     return {
         "pairs_per_s": sum(n for _, n in timed) / elapsed,
         "batch_ms": elapsed * 1000 / len(timed),
         "pairs_per_batch": sum(n for _, n in timed) / len(timed),
+        "bare_batch_ms": bare * 1000,
+        "efficiency": bare / (elapsed / len(timed)),
         "wall_s": time.perf_counter() - started,
     }
+
+
+def bare_test_batch(module: IQAModule, datamodule: pl.LightningDataModule) -> float:
+    """Seconds of the network alone on the patches of one full test batch (on the module's
+    device, chain applied beforehand, all draws in one pass; best of two after a warm-up)."""
+    batch = next(iter(datamodule.test_dataloader()[0]))
+    device = module.device
+    batch = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+    pipeline = module.pipeline
+    module.eval()
+    precision = module.trainer.strategy.precision_plugin  # the test loop's autocast, if any
+    with torch.inference_mode(), precision.forward_context():
+        display = batch["display"].repeat_interleave(batch["dist"].shape[1], 0)
+        ref = batch.get("ref") if pipeline.full_reference else None
+        inputs = (
+            None if ref is None else pipeline.prepare(ref.flatten(0, 1), display),
+            pipeline.prepare(batch["dist"].flatten(0, 1), display),
+            batch["pos"].flatten(0, 1),
+        )
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            pipeline.net(*inputs)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            times.append(time.perf_counter() - start)
+    return min(times[1:])
