@@ -14,7 +14,8 @@ from safetensors.torch import save_file
 
 from hdr_iqa.errors import WeightsError
 from hdr_iqa.inference import read_checkpoint
-from hdr_iqa.utils.weights import load_timm_vit, read_weights_file
+from hdr_iqa.models.vtamiq import load_timm_vit
+from hdr_iqa.utils.weights import read_weights_file
 from tests.helpers.commands import eval_command, logged_errors, train_command
 
 LFS_POINTER = (

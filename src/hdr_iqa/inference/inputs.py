@@ -204,7 +204,8 @@ def config_option(group: str, name: str) -> dict:
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
     from omegaconf import OmegaConf
 
-    options = sorted(p.stem for p in (Path(config_dir()) / group).glob("*.yaml"))
+    files = (Path(config_dir()) / group).glob("*.yaml")
+    options = sorted(p.stem for p in files if not p.stem.startswith("_"))  # _*: shared bases
     if name not in options:
         close = difflib.get_close_matches(name, options, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""

@@ -281,13 +281,3 @@ def load_submodule_weights(module: nn.Module, path: str | Path, key: str, prefix
     if problems:
         raise WeightsError(f"{key}: the '{prefix}*' weights in {path} do not match: {problems}")
     module.load_state_dict(part, strict=True)
-
-
-def __getattr__(name: str) -> Any:
-    """Thin re-export for callers not yet updated: ``load_timm_vit`` lives in
-    :mod:`hdr_iqa.models.vtamiq` (imported lazily: that module imports this one)."""
-    if name == "load_timm_vit":
-        from hdr_iqa.models.vtamiq import load_timm_vit
-
-        return load_timm_vit
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
