@@ -14,6 +14,9 @@ from hdr_iqa.photometry.colour import (
     luminance,
 )
 from hdr_iqa.photometry.transfer import (
+    gamma_eotf,
+    gamma_inverse_eotf,
+    gamma_or_srgb_eotf,
     hlg_eotf,
     hlg_inverse_eotf,
     hlg_inverse_oetf,
@@ -74,6 +77,24 @@ def test_hlg_system_gamma_as_cvvdp():
 
 def test_srgb_round_trip():
     assert torch.allclose(srgb_inverse_eotf(srgb_eotf(CODES)), CODES, atol=1e-12)
+
+
+@pytest.mark.parametrize("eotf", [srgb_eotf, lambda v, out=None: gamma_eotf(v, 2.2, out=out)])
+def test_in_place_eotfs_equal_the_out_of_place_ones(eotf):
+    values = torch.rand(4, 3, 17, 9, generator=torch.Generator().manual_seed(0))
+    values[0, 0, 0, :3] = torch.tensor([0.0, 0.04045, 1.0])  # ends and the sRGB knee
+    expected = eotf(values)
+    block = values.clone()
+    assert eotf(block, out=block) is block
+    assert torch.equal(block, expected)
+
+
+def test_mixed_gamma_and_srgb_eotf_equals_each_curve():
+    values = CODES.view(1, -1).expand(2, -1)
+    mixed = gamma_or_srgb_eotf(values, 2.4, torch.tensor([[0.0], [1.0]], dtype=torch.float64))
+    assert torch.allclose(mixed[0], gamma_eotf(CODES, 2.4), rtol=1e-14, atol=0)
+    assert torch.allclose(mixed[1], srgb_eotf(CODES), rtol=1e-14, atol=0)
+    assert torch.allclose(gamma_inverse_eotf(gamma_eotf(CODES, 2.2), 2.2), CODES, atol=1e-12)
 
 
 def test_primaries_keep_white_and_luminance():

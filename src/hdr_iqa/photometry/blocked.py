@@ -5,19 +5,19 @@ pass over the batch (and allocates a full-size temporary) for each of its ~20 el
 Here each sample's values are copied once into the float32 output and every step runs in place
 on blocks of about :data:`BLOCK_ELEMENTS` values, which stay in the L2 cache. Same function as
 :meth:`PhotometricChain.forward <hdr_iqa.photometry.chain.PhotometricChain.forward>`'s vectorised
-path (equal to float32 rounding; tested), 5-10x faster on 2 cores. Display parameters are read
-on the host, which is free on a CPU; CUDA tensors use the vectorised path.
+path (equal to float32 rounding; tested), 5-10x faster on 2 cores. This module only tiles: the
+display model is :func:`~hdr_iqa.photometry.display.display_to_luminance` itself (in place, each
+sample's parameters read on the host once) and PU21 is :meth:`PU21.encode_
+<hdr_iqa.photometry.pu21.PU21.encode_>`; 8-bit inputs go through a 256-level lookup table
+instead. CUDA tensors use the vectorised path.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-from hdr_iqa.photometry.display import EOTFS, PARAM_FIELDS, display_to_luminance
+from hdr_iqa.photometry.display import display_to_luminance
 from hdr_iqa.photometry.pu21 import PU21
-from hdr_iqa.photometry.transfer import srgb_eotf
 
 BLOCK_ELEMENTS = 1 << 16
 """Values per block: 256 KiB of float32 (plus one temporary), within a core's L2 cache."""
@@ -45,13 +45,16 @@ def chain_blocked(
     scale = 1.0 / 255.0 if images.dtype == torch.uint8 else 1.0
     rows = max(1, BLOCK_ELEMENTS // (channels * pixels))  # of L per block
     columns = min(pixels, max(1, BLOCK_ELEMENTS // channels))  # of S per block
-    for b, params in enumerate(display.tolist()):
-        show = _display_fn(dict(zip(PARAM_FIELDS, params, strict=True)), display[b], scale)
+    for b, params in enumerate(display.tolist()):  # each sample's display, read once
         for l0 in range(0, source.shape[1], rows):
             for s0 in range(0, pixels, columns):
                 block = out[b, l0 : l0 + rows, :, s0 : s0 + columns]  # (l, 3, s)
                 block.copy_(source[b, l0 : l0 + rows, :, s0 : s0 + columns])
-                pu.encode_(show(block)).mul_(gain3).add_(bias3)
+                if scale != 1.0:
+                    block.mul_(scale)
+                # (l, 3, s, 1): RGB on axis -3, as the display model expects
+                display_to_luminance(block.unsqueeze(-1), params, inplace=True)
+                pu.encode_(block).mul_(gain3).add_(bias3)
     return out.reshape(images.shape)
 
 
@@ -85,34 +88,3 @@ def lookup_blocked(images: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
                 block_index.copy_(pixels_block).add_(channel_offset)
                 out[b, l0 : l0 + rows, :, s0 : s0 + columns] = flat_table.take(block_index)
     return out.reshape(images.shape)
-
-
-def _display_fn(params: dict[str, float], vector: torch.Tensor, scale: float):
-    """In-place display model of one sample: block of pixel values -> block of cd/m^2.
-
-    ``vector`` is the sample's (NUM_PARAMS,) parameters; PQ, HLG and BT.2020 displays (whose
-    OOTF or primaries mix the channels of a (l, 3, s) block) use the vectorised model.
-    """
-    if params["absolute"] > 0:
-        return lambda block: block
-    if params["eotf"] >= EOTFS.index("pq") or params["bt2020"] > 0:
-
-        def show_wide(block: torch.Tensor) -> torch.Tensor:
-            rgb = block.mul_(scale).unsqueeze(-1)  # (l, 3, s, 1): RGB on axis -3
-            return block.copy_(display_to_luminance(rgb, vector).squeeze(-1))
-
-        return show_wide
-    black = params["peak"] / params["contrast"]
-    reflected = params["reflectivity"] * params["ambient"] / math.pi
-    gain = params["peak"] - black - params["gog"] * reflected
-    offset = black + reflected
-
-    if params["eotf"] == EOTFS.index("srgb"):
-
-        def show(block: torch.Tensor) -> torch.Tensor:
-            encoded = block.mul_(scale).clamp_(0.0, 1.0)
-            return encoded.copy_(srgb_eotf(encoded)).mul_(gain).add_(offset)
-
-        return show
-    gamma = params["gamma"]
-    return lambda block: block.mul_(scale).clamp_(0.0, 1.0).pow_(gamma).mul_(gain).add_(offset)

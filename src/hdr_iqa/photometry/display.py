@@ -24,11 +24,17 @@ Channels are on axis -3 (``(..., 3, H, W)``); a tensor without a size-3 axis the
 Each dataset sample carries its display as a parameter vector (:meth:`DisplayModel.params`), so a
 batch may mix displays and luminance-encoded (HDR) samples; :func:`display_to_luminance` applies
 them on the device in one pass. ``absolute=True`` marks values already in cd/m^2 (HDR files).
+It is the one implementation of the model (:func:`luminance_to_display` its inverse): the
+vectorised chain calls it on batches, the blocked CPU chain in place on blocks of one sample. On
+a CPU the parameters are read on the host (free there) and only the curves present are
+evaluated; on a GPU and while tracing every curve is, and each sample selects its own.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -36,6 +42,8 @@ import torch
 
 from hdr_iqa.photometry.colour import bt709_to_bt2020, bt2020_to_bt709
 from hdr_iqa.photometry.transfer import (
+    gamma_eotf,
+    gamma_inverse_eotf,
     gamma_or_srgb_eotf,
     has_channels,
     hlg_eotf,
@@ -43,6 +51,7 @@ from hdr_iqa.photometry.transfer import (
     hlg_system_gamma,
     pq_eotf,
     pq_inverse_eotf,
+    srgb_eotf,
     srgb_inverse_eotf,
 )
 
@@ -56,6 +65,7 @@ _I = {name: i for i, name in enumerate(PARAM_FIELDS)}
 MAX_AMBIENT_LUX = 25000.0
 EOTFS = ("gamma", "srgb", "pq", "hlg")
 """EOTF names; the ``eotf`` parameter holds the index into this tuple."""
+_SRGB, _PQ, _HLG = (EOTFS.index(name) for name in ("srgb", "pq", "hlg"))
 COLORSPACES = ("bt709", "bt2020")
 PQ_MIN_LUMINANCE = 0.005
 """Lowest luminance of a PQ display before black and reflections (cd/m^2), as ColorVideoVDP."""
@@ -164,12 +174,6 @@ class DisplayModel:
         return luminance_to_display(luminance, self.params().to(luminance.device))
 
 
-def _expand(params: torch.Tensor, field: str, ndim: int) -> torch.Tensor:
-    """params (..., NUM_PARAMS) -> the field, shaped to broadcast against a (B, ...) tensor."""
-    column = params[..., _I[field]]
-    return column.reshape(column.shape + (1,) * (ndim - column.dim()))
-
-
 def jitter_display_params(params: torch.Tensor, generator: torch.Generator | None = None):
     """Per-sample Gaussian jitter of peak and ambient (training-time display augmentation).
 
@@ -190,87 +194,171 @@ def jitter_display_params(params: torch.Tensor, generator: torch.Generator | Non
     return out
 
 
-def _black_and_reflected(params: torch.Tensor, ndim: int) -> tuple[torch.Tensor, ...]:
-    peak = _expand(params, "peak", ndim)
-    black = peak / _expand(params, "contrast", ndim)
-    reflected = _expand(params, "reflectivity", ndim) * _expand(params, "ambient", ndim) / math.pi
-    gain = peak - black - _expand(params, "gog", ndim) * reflected
-    return gain, black + reflected
+def _read(params: torch.Tensor | Sequence[float], ndim: int) -> _Params:
+    """``params`` as the formulas take them (see :class:`_Params`), for (B, ...) values."""
+    if not isinstance(params, torch.Tensor):
+        return _host_params(tuple(params))
+    if params.device.type != "cpu" or _tracing():
+        return _Params(params, None, ndim)  # nothing read: every branch, selected per sample
+    if params.dim() == 1:
+        return _host_params(tuple(params.tolist()))
+    return _Params(params, params.tolist(), ndim)  # a batch: the branches it needs
 
 
-def _branches(params: torch.Tensor) -> tuple[bool, bool, bool]:
-    """Whether any sample is PQ, HLG, BT.2020: read on a CPU (free); on other devices (where
-    reading would synchronise with the host) and while tracing, all three are evaluated."""
-    if (
-        params.device.type != "cpu"
-        or torch.jit.is_tracing()
-        or torch.jit.is_scripting()
-        or torch.onnx.is_in_onnx_export()
-    ):
-        return True, True, True
-    eotf, bt2020 = params[..., _I["eotf"]], params[..., _I["bt2020"]]
-    pq = bool((eotf == EOTFS.index("pq")).any())
-    return pq, bool((eotf == EOTFS.index("hlg")).any()), bool((bt2020 > 0).any())
+@functools.lru_cache(maxsize=256)
+def _host_params(row: tuple[float, ...]) -> _Params:
+    """One display read on the host; cached, as the blocked chain asks once per block."""
+    return _Params(row, [row], 0)
 
 
-def display_to_luminance(values: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
-    """Apply per-sample displays on the device.
+class _Params:
+    """Display parameters as the formulas take them: Python floats for one display read on the
+    host (free on a CPU), else tensors that broadcast against (B, ...) values.
+
+    ``kinds``: the EOTFs present, plus ``absolute`` and ``bt2020`` if any sample is (all of them
+    when ``rows`` were not read: no host synchronisation on a GPU, nothing pruned while
+    tracing); ``relative``: the curves in [0, 1] present; ``all_absolute``: every sample is;
+    ``gain``, ``offset``: of the GOG model ``L = gain * f(V) + offset`` (module docstring).
+    """
+
+    def __init__(
+        self,
+        params: torch.Tensor | tuple[float, ...],
+        rows: Sequence[Sequence[float]] | None,
+        ndim: int,
+    ) -> None:
+        self._params, self._ndim = params, ndim
+        self.host = not isinstance(params, torch.Tensor)
+        self._floats = dict(zip(PARAM_FIELDS, params, strict=True)) if self.host else None
+        if rows is None:
+            self.kinds, self.all_absolute = frozenset(EOTFS) | {"absolute", "bt2020"}, False
+        else:
+            eotf, absolute, bt2020 = _I["eotf"], _I["absolute"], _I["bt2020"]
+            self.kinds = frozenset(
+                k for row in rows for k in _row_kinds(row[eotf], row[absolute], row[bt2020])
+            )
+            self.all_absolute = all(row[absolute] > 0 for row in rows)
+        self.relative = [k for k in ("gamma", "srgb", "hlg") if k in self.kinds]
+        black = self["peak"] / self["contrast"]
+        reflected = self["reflectivity"] * self["ambient"] / math.pi
+        self.gain = self["peak"] - black - self["gog"] * reflected
+        self.offset = black + reflected
+
+    def __getitem__(self, field: str) -> torch.Tensor | float:
+        if self._floats is not None:
+            return self._floats[field]
+        column = self._params[..., _I[field]]  # (B,) or ()
+        return column.reshape(column.shape + (1,) * (self._ndim - column.dim()))  # (B, 1, ...)
+
+
+def _row_kinds(eotf: float, absolute: float, bt2020: float) -> tuple[str, ...]:
+    return (EOTFS[int(eotf)],) + ("absolute",) * (absolute > 0) + ("bt2020",) * (bt2020 > 0)
+
+
+def _tracing() -> bool:
+    return torch.jit.is_tracing() or torch.jit.is_scripting() or torch.onnx.is_in_onnx_export()
+
+
+def _minimum(values: torch.Tensor, bound: torch.Tensor | float) -> torch.Tensor:
+    if isinstance(bound, torch.Tensor):
+        return torch.minimum(values, bound)
+    return values.clamp_max(bound)
+
+
+def _hlg_gamma(p: _Params) -> torch.Tensor:
+    return hlg_system_gamma(p["peak"], p["ambient"])
+
+
+def display_to_luminance(
+    values: torch.Tensor, params: torch.Tensor | Sequence[float], *, inplace: bool = False
+) -> torch.Tensor:
+    """Display-encoded values -> emitted luminance: the display model, per sample.
+
+    The one implementation: the vectorised chain calls it on whole batches, the blocked CPU
+    chain (:mod:`hdr_iqa.photometry.blocked`) on cache-sized blocks of one sample, in place.
 
     Args:
         values: (B, ...) display-encoded values in [0, 1] (RGB on axis -3 for colour), or cd/m^2
             for samples whose display is ``absolute`` (those pass through unchanged).
-        params: (B, NUM_PARAMS) or (NUM_PARAMS,) display parameters (see :data:`PARAM_FIELDS`).
+        params: (B, NUM_PARAMS) per-sample display parameters (see :data:`PARAM_FIELDS`), or
+            (NUM_PARAMS,) for one display shared by all of ``values``, as a tensor or as the
+            list of floats ``params.tolist()`` reads (once, for a loop over blocks).
+        inplace: write the result into ``values`` (float32, no autograd) and return it.
     Returns:
         (B, ...) float32 luminance in cd/m^2 (linear BT.709 RGB for colour).
     """
-    values = values.float()
-    ndim = values.dim()
-    encoded = values.clamp(0.0, 1.0)
-    eotf = _expand(params, "eotf", ndim)
-    srgb = (eotf == EOTFS.index("srgb")).float()
-    linear = gamma_or_srgb_eotf(encoded, _expand(params, "gamma", ndim), srgb)
-    gain, offset = _black_and_reflected(params, ndim)
-    any_pq, any_hlg, any_wide = _branches(params)
-    if any_hlg:
-        gamma = hlg_system_gamma(_expand(params, "peak", ndim), _expand(params, "ambient", ndim))
-        hlg = hlg_eotf(encoded, gamma.to(encoded.device))
-        linear = torch.where(eotf == EOTFS.index("hlg"), hlg, linear)
-    luminance = gain * linear + offset
-    if any_pq:
-        peak = _expand(params, "peak", ndim)
-        pq = torch.minimum(pq_eotf(encoded).clamp_min(PQ_MIN_LUMINANCE), peak) + offset
-        luminance = torch.where(eotf == EOTFS.index("pq"), pq, luminance)
-    if any_wide and has_channels(luminance, -3):
-        wide = _expand(params, "bt2020", ndim) > 0
-        luminance = torch.where(wide, bt2020_to_bt709(luminance), luminance)
-    return torch.where(_expand(params, "absolute", ndim) > 0, values, luminance)
+    if inplace and values.dtype != torch.float32:
+        raise TypeError(f"display_to_luminance(inplace=True) needs float32, got {values.dtype}")
+    source, values = values, values if inplace else values.float()
+    p = _read(params, values.dim())
+    if p.all_absolute:
+        return values if inplace or values is not source else values.clone()
+    kinds = p.kinds
+    out = values if inplace and "absolute" not in kinds else None  # absolute samples need values
+    encoded = torch.clamp(values, 0.0, 1.0, out=out)
+    luminance = None
+    if p.relative:
+        curve_out = out if "pq" not in kinds else None  # PQ still reads the code values
+        linear = _relative_eotf(encoded, p, curve_out)
+        luminance = torch.add(torch.mul(linear, p.gain, out=curve_out), p.offset, out=curve_out)
+    if "pq" in kinds:  # absolute code values, clipped to the display's range
+        pq = _minimum(pq_eotf(encoded).clamp_min(PQ_MIN_LUMINANCE), p["peak"]) + p.offset
+        luminance = pq if luminance is None else torch.where(p["eotf"] == _PQ, pq, luminance)
+    if "bt2020" in kinds and has_channels(luminance, -3):
+        converted = bt2020_to_bt709(luminance)
+        luminance = converted if p.host else torch.where(p["bt2020"] > 0, converted, luminance)
+    if "absolute" in kinds:
+        luminance = torch.where(p["absolute"] > 0, values, luminance)
+    if inplace and luminance is not values:
+        return values.copy_(luminance)
+    return luminance
 
 
-def luminance_to_display(luminance: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+def _relative_eotf(encoded: torch.Tensor, p: _Params, out: torch.Tensor | None) -> torch.Tensor:
+    """Relative light [0, 1] of the gamma / sRGB / HLG samples (``out``: as for the EOTFs)."""
+    kinds = p.relative
+    if kinds == ["gamma"]:
+        return gamma_eotf(encoded, p["gamma"], out=out)
+    if kinds == ["srgb"]:
+        return srgb_eotf(encoded, out=out)
+    hlg = hlg_eotf(encoded, _hlg_gamma(p)) if "hlg" in kinds else None
+    if kinds == ["hlg"]:
+        return hlg
+    eotf = p["eotf"]  # a batch mixing curves: a tensor, selected per sample
+    linear = gamma_or_srgb_eotf(encoded, p["gamma"], (eotf == _SRGB).float())
+    return linear if hlg is None else torch.where(eotf == _HLG, hlg, linear)
+
+
+def luminance_to_display(
+    luminance: torch.Tensor, params: torch.Tensor | Sequence[float]
+) -> torch.Tensor:
     """Inverse display: cd/m^2 -> display-encoded values in [0, 1] (clipped to the gamut).
 
     Args:
         luminance: (B, ...) luminance in cd/m^2 (linear BT.709 RGB on axis -3 for colour).
-        params: (B, NUM_PARAMS) or (NUM_PARAMS,) display parameters (must not be ``absolute``).
+        params: (B, NUM_PARAMS) or (NUM_PARAMS,) display parameters, as for
+            :func:`display_to_luminance` (not ``absolute``: those have no inverse).
     Returns:
         (B, ...) float32 display-encoded values; luminance outside [black, white] is clipped.
     """
     luminance = luminance.float()
-    ndim = luminance.dim()
-    any_pq, any_hlg, any_wide = _branches(params)
-    if any_wide and has_channels(luminance, -3):
-        wide = _expand(params, "bt2020", ndim) > 0
-        luminance = torch.where(wide, bt709_to_bt2020(luminance), luminance)
-    gain, offset = _black_and_reflected(params, ndim)
-    linear = ((luminance - offset) / gain).clamp(0.0, 1.0)
-    encoded = linear.pow(1.0 / _expand(params, "gamma", ndim))
-    eotf = _expand(params, "eotf", ndim)
-    encoded = torch.where(eotf == EOTFS.index("srgb"), srgb_inverse_eotf(linear), encoded)
-    if any_hlg:
-        gamma = hlg_system_gamma(_expand(params, "peak", ndim), _expand(params, "ambient", ndim))
-        hlg = hlg_inverse_eotf(linear, gamma.to(linear.device))
-        encoded = torch.where(eotf == EOTFS.index("hlg"), hlg, encoded)
-    if any_pq:
-        pq = pq_inverse_eotf(torch.minimum(luminance - offset, _expand(params, "peak", ndim)))
-        encoded = torch.where(eotf == EOTFS.index("pq"), pq, encoded)
+    p = _read(params, luminance.dim())
+    if "bt2020" in p.kinds and has_channels(luminance, -3):
+        converted = bt709_to_bt2020(luminance)
+        luminance = converted if p.host else torch.where(p["bt2020"] > 0, converted, luminance)
+    inverses = {
+        "gamma": lambda linear: gamma_inverse_eotf(linear, p["gamma"]),
+        "srgb": srgb_inverse_eotf,
+        "hlg": lambda linear: hlg_inverse_eotf(linear, _hlg_gamma(p)),
+    }
+    encoded = None
+    if p.relative:
+        linear = ((luminance - p.offset) / p.gain).clamp(0.0, 1.0)
+        for kind in p.relative:  # a batch mixing curves: selected per sample
+            code = inverses[kind](linear)
+            is_kind = None if encoded is None else p["eotf"] == EOTFS.index(kind)
+            encoded = code if is_kind is None else torch.where(is_kind, code, encoded)
+    if "pq" in p.kinds:
+        pq = pq_inverse_eotf(_minimum(luminance - p.offset, p["peak"]))
+        encoded = pq if encoded is None else torch.where(p["eotf"] == _PQ, pq, encoded)
     return encoded

@@ -1,9 +1,12 @@
-"""Transfer functions, each written once: sRGB, PQ (SMPTE ST 2084) and HLG (ITU-R BT.2100).
+"""Transfer functions, each written once: power law, sRGB, PQ (SMPTE ST 2084), HLG (BT.2100).
 
 Names follow the standards: an *EOTF* turns code values (display-encoded, [0, 1]) into light
 emitted by the display; its inverse turns light back into code values. All functions are pure
 torch, work on any device and shape, and keep the input's floating dtype (float32 in the chain).
+The power law and sRGB take ``out=``, which may be the input itself: the blocked CPU chain
+evaluates them in place on cache-sized blocks.
 
+* power law ``V ** gamma``: code [0, 1] <-> relative linear [0, 1].
 * sRGB (IEC 61966-2-1): code [0, 1] <-> relative linear [0, 1].
 * PQ (SMPTE ST 2084 / BT.2100): code [0, 1] <-> absolute luminance [0, 10000] cd/m^2.
 * HLG (BT.2100): code [0, 1] <-> relative display light [0, 1] via the inverse OETF and the
@@ -39,16 +42,75 @@ HLG_MIN_AMBIENT = 1.0
 """Ambient (lux) below which the correction is held (it has no limit at 0 lux)."""
 
 
+SRGB_KNEE = 0.04045
+"""sRGB code value where the linear toe ``V / 12.92`` meets the power curve."""
+SRGB_SLOPE = 12.92
+SRGB_EXPONENT = 2.4
 _SRGB_OFFSET = 0.055 / 1.055
+
+
+def _offset_power(
+    values: torch.Tensor,
+    offset: torch.Tensor | float,
+    exponent: torch.Tensor | float,
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``(values * (1 - offset) + offset) ** exponent``, the base clipped at 0.
+
+    sRGB's curve ``((V + 0.055) / 1.055) ** 2.4`` is ``offset = 0.055 / 1.055``, exponent 2.4;
+    a power law is offset 0. ``out`` may be ``values`` (evaluated in place).
+    """
+    base = torch.add(torch.mul(values, 1 - offset, out=out), offset, out=out)
+    return torch.pow(torch.clamp_min(base, 0.0, out=out), exponent, out=out)
+
+
+def gamma_eotf(
+    values: torch.Tensor, gamma: torch.Tensor | float, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Power-law EOTF ``V ** gamma``: code values [0, 1] -> relative linear [0, 1].
+
+    Args:
+        values: code values in [0, 1], any shape.
+        gamma: exponent (2.2 = "sRGB simple", 1.0 = linear), float or broadcastable tensor.
+        out: tensor to write the result into; may be ``values`` itself (in place, no autograd).
+    Returns:
+        Same shape and dtype as ``values``.
+    """
+    return torch.pow(values, gamma, out=out)
+
+
+def gamma_inverse_eotf(linear: torch.Tensor, gamma: torch.Tensor | float) -> torch.Tensor:
+    """Inverse power law ``L ** (1 / gamma)``: relative linear [0, 1] -> code values [0, 1]."""
+    return linear.pow(1.0 / gamma)
+
+
+def srgb_eotf(values: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Exact sRGB EOTF (IEC 61966-2-1): code values [0, 1] -> relative linear [0, 1].
+
+    ``V / 12.92`` up to V = 0.04045, ``((V + 0.055) / 1.055) ** 2.4`` above.
+
+    Args:
+        values: code values in [0, 1], any shape.
+        out: tensor to write the result into; may be ``values`` itself (in place, no autograd).
+    Returns:
+        Same shape and dtype as ``values``.
+
+    Example:
+        >>> [round(x, 6) for x in srgb_eotf(torch.tensor([0.0, 0.5, 1.0])).tolist()]
+        [0.0, 0.214041, 1.0]
+    """
+    toe, linear_toe = values <= SRGB_KNEE, values / SRGB_SLOPE  # before `out` overwrites values
+    curve = _offset_power(values, _SRGB_OFFSET, SRGB_EXPONENT, out=out)
+    return torch.where(toe, linear_toe, curve, out=out)
 
 
 def gamma_or_srgb_eotf(
     values: torch.Tensor, gamma: torch.Tensor | float, srgb: torch.Tensor | float
 ) -> torch.Tensor:
-    """``values ** gamma``, or the exact sRGB EOTF where ``srgb`` is 1, with one pow per value.
+    """Per element :func:`gamma_eotf` or, where ``srgb`` is 1, :func:`srgb_eotf`, with one pow.
 
-    sRGB is ``((V + 0.055) / 1.055) ** 2.4`` above V = 0.04045 and ``V / 12.92`` below, so the
-    power law and sRGB share one pow (no host sync when a batch mixes both displays).
+    For a batch that mixes power-law and sRGB displays without reading on the host which it
+    holds: both curves are :func:`_offset_power`, so one pow serves both.
 
     Args:
         values: code values in [0, 1], any shape.
@@ -58,25 +120,16 @@ def gamma_or_srgb_eotf(
         Relative linear light [0, 1], same shape and dtype as ``values``.
     """
     srgb, gamma = _as_tensor(srgb, values), _as_tensor(gamma, values)
-    exponent = torch.where(srgb > 0, torch.full_like(srgb, 2.4), gamma)
-    linear = (values * (1 - srgb * _SRGB_OFFSET) + srgb * _SRGB_OFFSET).clamp_min(0).pow(exponent)
-    return torch.where((srgb > 0) & (values <= 0.04045), values / 12.92, linear)
-
-
-def srgb_eotf(values: torch.Tensor) -> torch.Tensor:
-    """Exact sRGB EOTF (IEC 61966-2-1): code values [0, 1] -> relative linear [0, 1].
-
-    Example:
-        >>> [round(x, 6) for x in srgb_eotf(torch.tensor([0.0, 0.5, 1.0])).tolist()]
-        [0.0, 0.214041, 1.0]
-    """
-    return gamma_or_srgb_eotf(values, 2.4, 1.0)
+    exponent = torch.where(srgb > 0, torch.full_like(srgb, SRGB_EXPONENT), gamma)
+    linear = _offset_power(values, srgb * _SRGB_OFFSET, exponent)
+    return torch.where((srgb > 0) & (values <= SRGB_KNEE), values / SRGB_SLOPE, linear)
 
 
 def srgb_inverse_eotf(linear: torch.Tensor) -> torch.Tensor:
     """Inverse sRGB EOTF: relative linear [0, 1] (clipped) -> code values [0, 1], same shape."""
     linear = linear.clamp(0.0, 1.0)
-    return torch.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear.pow(1 / 2.4) - 0.055)
+    curve = 1.055 * linear.pow(1 / SRGB_EXPONENT) - 0.055
+    return torch.where(linear <= 0.0031308, linear * SRGB_SLOPE, curve)  # the standard's knee
 
 
 def pq_eotf(values: torch.Tensor) -> torch.Tensor:
