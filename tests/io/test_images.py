@@ -58,16 +58,6 @@ def test_radiance_exposure_is_divided_out(tmp_path):
     np.testing.assert_allclose(read_image(tmp_path / "b.hdr"), read_image(tmp_path / "a.hdr") / 4)
 
 
-def test_pfm_matches_an_independent_decoder_and_the_spec(tmp_path):
-    path = write_image(tmp_path / "a.pfm", LUMINANCE)
-    bgr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)  # OpenCV's own PFM decoder
-    np.testing.assert_array_equal(bgr[:, :, ::-1], LUMINANCE)
-    # big-endian grey file (positive scale), rows stored bottom to top
-    grey = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=">f4")
-    (tmp_path / "g.pfm").write_bytes(b"Pf\n2 2\n1.0\n" + grey[::-1].tobytes())
-    np.testing.assert_array_equal(read_image(tmp_path / "g.pfm")[:, :, 0], grey)
-
-
 @pytest.mark.parametrize("suffix", ["png", "bmp", "tif"])
 def test_lossless_display_formats_round_trip(tmp_path, suffix):
     path = write_image(tmp_path / f"a.{suffix}", PIXELS)

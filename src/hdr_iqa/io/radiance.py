@@ -1,10 +1,12 @@
 """Radiance RGBE (``.hdr``): 8-bit mantissas with a shared exponent, run-length encoded.
 
-Decoding and encoding use OpenCV's codec; this module checks the header itself (so a file of
-another kind, an XYZE file or a truncated file is reported by name) and applies ``EXPOSURE``:
-the stored values are divided by the product of all ``EXPOSURE=`` lines, as the format defines.
-The values are then taken as cd/m^2. (Files from a calibrated Radiance renderer store radiance in
-W/sr/m^2: multiply by 179 lm/W for luminance.)
+Decoding and encoding use OpenCV's codec. The header is read here as well, because OpenCV's
+decoder ignores ``EXPOSURE`` and answers None, without a reason, for an XYZE file, a resolution
+line other than ``-Y H +X W`` or a truncated file; those are reported by name, and the stored
+values are divided by the product of all ``EXPOSURE=`` lines, as the format defines. The values
+are then taken as cd/m^2. (Files from a calibrated Radiance renderer store radiance in
+W/sr/m^2: multiply by 179 lm/W for luminance.) imageio (2.38) reads ``.hdr`` files as 8-bit
+images, so it is no alternative.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def _parse_header(data: bytes, path: Path) -> tuple[float, int, int]:
 
 
 def read_radiance(path: Path) -> np.ndarray:
-    """Read a Radiance RGBE file as float32 (H, W, 3) RGB, divided by its EXPOSURE."""
+    """Read a Radiance RGBE file as float32 (H, W, 3) RGB, divided by its EXPOSURE (cd/m^2)."""
     data = path.read_bytes()
     exposure, height, width = _parse_header(data, path)
     bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
@@ -61,7 +63,9 @@ def read_radiance(path: Path) -> np.ndarray:
 
 
 def encode_radiance(pixels: np.ndarray) -> bytes:
-    """(H, W, 3) float RGB -> Radiance RGBE bytes (run-length encoded)."""
+    """(H, W, 3) float RGB (cd/m^2, >= 0) -> Radiance RGBE bytes (run-length encoded, no
+    EXPOSURE line; 8-bit mantissas sharing an exponent: errors below 1/128 of each pixel's
+    largest channel)."""
     bgr = np.ascontiguousarray(np.asarray(pixels, dtype=np.float32)[:, :, ::-1])
     ok, buffer = cv2.imencode(".hdr", bgr)
     if not ok:
