@@ -32,7 +32,8 @@ _SUFFIXES = {
 
 
 def sniff_container(head: bytes) -> str | None:
-    """The container whose signature ``head`` starts with, or None.
+    """The container (e.g. ``"PNG"``) whose signature ``head`` (a file's first bytes) starts
+    with, or None.
 
     Example:
         >>> sniff_container(b"\\x89PNG\\r\\n..."), sniff_container(b"hello")

@@ -17,7 +17,8 @@ _JPEG = frozenset({".jpg", ".jpeg"})
 
 
 def read_display(path: Path) -> np.ndarray:
-    """Read an image as uint8 or float32 [0, 1], (H, W, C) RGB(A) or grey."""
+    """Read a display-encoded image: (H, W, C) RGB(A) or (H, W) grey, uint8 (8-bit files) or
+    float32 in [0, 1] (16-bit files, ``k / 65535``). Raises a DataError naming ``path``."""
     data = path.read_bytes()
     if path.suffix.lower() in _JPEG and not data.rstrip(b"\x00")[-2:] == b"\xff\xd9":
         raise DataError(f"{path}: truncated JPEG file (no end-of-image marker)")
@@ -34,7 +35,8 @@ def read_display(path: Path) -> np.ndarray:
 
 
 def encode_display(pixels: np.ndarray, suffix: str) -> bytes:
-    """(H, W, 3) uint8 (any format) or uint16 (PNG, TIFF) RGB -> encoded bytes."""
+    """(H, W, 3) display-encoded RGB, uint8 (any format) or uint16 (PNG, TIFF) -> the bytes of
+    a ``suffix`` file (e.g. ``".png"``)."""
     if pixels.dtype == np.uint16 and suffix.lower() not in (".png", ".tif", ".tiff"):
         raise ValueError(f"16-bit pixels can be written to PNG or TIFF, not {suffix}")
     if pixels.dtype not in (np.uint8, np.uint16):

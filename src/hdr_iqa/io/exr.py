@@ -11,7 +11,8 @@ from hdr_iqa.errors import DataError
 
 
 def read_exr(path: Path) -> np.ndarray:
-    """Read the RGB (or Y) channels of an OpenEXR file as float32 (H, W, 3) or (H, W, 1)."""
+    """Read the RGB (or Y) channels of an OpenEXR file as float32 (H, W, 3) or (H, W, 1), as
+    stored (taken as cd/m^2 by :func:`hdr_iqa.io.read_image`); alpha is dropped."""
     try:
         with OpenEXR.File(str(path)) as exr:
             channels = {name: np.asarray(c.pixels) for name, c in exr.channels().items()}
@@ -33,7 +34,8 @@ def read_exr(path: Path) -> np.ndarray:
 
 
 def write_exr(path: Path, pixels: np.ndarray) -> None:
-    """Write (H, W, 3) float16 (half) or float32 pixels as a ZIP-compressed scanline EXR."""
+    """Write (H, W, 3) pixels (cd/m^2) as a ZIP-compressed scanline EXR: float16 stays half,
+    float32 stays float, other dtypes are stored as float32."""
     if pixels.dtype not in (np.float16, np.float32):
         pixels = pixels.astype(np.float32)
     header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}

@@ -37,7 +37,8 @@ class RelativeLuminanceWarning(UserWarning):
 
 
 def check_luminance(pixels: np.ndarray, path: str | Path) -> np.ndarray:
-    """Reject NaN, infinite or negative luminance (returns ``pixels`` unchanged if valid)."""
+    """Reject NaN, infinite or negative luminance before writing: ``pixels`` (any shape, cd/m^2)
+    are returned unchanged if valid, else a DataError names ``path``."""
     if not np.isfinite(pixels).all():
         bad = int((~np.isfinite(pixels)).sum())
         raise DataError(f"{path}: luminance contains {bad} NaN or infinite values")
@@ -54,6 +55,8 @@ class NegativeLuminanceWarning(UserWarning):
 
 def clean_luminance(pixels: np.ndarray, path: str | Path) -> np.ndarray:
     """Read luminance (cd/m^2) made valid: tiny negatives clamped to 0, anything else bad refused.
+
+    ``pixels``: any shape, float (cd/m^2), as read from ``path``.
 
     Returns ``pixels`` itself when nothing was clamped, else a clamped copy. Raises a DataError
     naming ``path`` for NaN/infinite values, negative values beyond the tolerance, or an image
@@ -114,7 +117,7 @@ def looks_relative(pixels: np.ndarray) -> bool:
 
 
 def relative_message(peak: float, path: str | Path) -> str:
-    """What to tell a user whose HDR file peaks at ``peak``."""
+    """What to tell a user whose HDR file ``path`` peaks at ``peak`` cd/m^2."""
     return (
         f"{path}: HDR values look relative, not absolute (peak {peak:.4g}); they are read as "
         f"cd/m^2. Scale them to absolute luminance, e.g. pixels * 4000 / {peak:.4g} for a "
@@ -123,7 +126,7 @@ def relative_message(peak: float, path: str | Path) -> str:
 
 
 def warn_if_relative(pixels: np.ndarray, path: str | Path) -> None:
-    """Warn (once per directory and process) when ``pixels`` look relative."""
+    """Warn (once per directory and process) when ``pixels`` (cd/m^2) look relative."""
     directory = str(Path(path).parent)
     if directory in _warned_dirs or not looks_relative(pixels):
         return

@@ -69,6 +69,7 @@ class PhotometricChain(nn.Module):
         self.register_buffer("srgb_reference", SRGB_REFERENCE_DISPLAY.params(), persistent=False)
 
     def forward(self, images: torch.Tensor, display: torch.Tensor) -> torch.Tensor:
+        """(B, ..., 3, H, W) pixels and (B, NUM_PARAMS) displays -> (B, ..., 3, H, W) float32."""
         with torch.autocast(device_type=images.device.type, enabled=False):
             if self.training and self.jitter_display:
                 display = jitter_display_params(display.float())
@@ -109,6 +110,7 @@ class PhotometricChain(nn.Module):
         return torch.addcmul(self.bias, encoded, self.gain)
 
     def extra_repr(self) -> str:
+        """The scheme and PU21 variant, for ``print(module)``."""
         return f"scheme={self.scheme!r}, pu_variant={self.pu.variant!r}"
 
 
@@ -128,6 +130,7 @@ class LuminanceChain(nn.Module):
     """
 
     def forward(self, images: torch.Tensor, display: torch.Tensor) -> torch.Tensor:
+        """(B, ..., 3, H, W) pixels and (B, NUM_PARAMS) displays -> (B, ..., 3, H, W) cd/m^2."""
         with torch.autocast(device_type=images.device.type, enabled=False):
             values = images.float()
             if images.dtype == torch.uint8:

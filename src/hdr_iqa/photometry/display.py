@@ -174,13 +174,16 @@ class DisplayModel:
         return luminance_to_display(luminance, self.params().to(luminance.device))
 
 
-def jitter_display_params(params: torch.Tensor, generator: torch.Generator | None = None):
+def jitter_display_params(
+    params: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Per-sample Gaussian jitter of peak and ambient (training-time display augmentation).
 
     Args:
         params: (B, NUM_PARAMS) display parameters.
+        generator: random generator of the jitter (default: torch's global one).
     Returns:
-        (B, NUM_PARAMS) with peak ~ N(peak, peak_std) (kept >= 10% of nominal) and
+        (B, NUM_PARAMS) with peak ~ N(peak, peak_std) cd/m^2 (kept >= 10% of nominal) and
         ambient ~ N(ambient, ambient_std) clipped to [0, 25000] lux.
     """
     out = params.clone()

@@ -25,7 +25,7 @@ SCHEMES: tuple[str, ...] = ("pmax", "n255", "srgb")
 
 
 def pu_range(scheme: Scheme, pu: PU21) -> tuple[float, float]:
-    """(offset, scale) such that x = (V - offset) / scale for a PU scheme."""
+    """(offset, scale) in PU21 units such that x = (V - offset) / scale for a PU scheme."""
     if scheme == "pmax":
         return pu.p_min, pu.p_max - pu.p_min
     if scheme == "n255":
@@ -35,6 +35,8 @@ def pu_range(scheme: Scheme, pu: PU21) -> tuple[float, float]:
 
 def normalize_pu(pu_values: torch.Tensor, scheme: Scheme, variant: PU21Variant = "banding_glare"):
     """PU21 values -> normalised values of a scheme (``pmax``: [0, 1]; ``n255``: [0, 2.32]).
+
+    Any shape and float dtype in, the same out.
 
     Example:
         >>> v = PU21().encode(torch.tensor([100.0, 10000.0], dtype=torch.float64))

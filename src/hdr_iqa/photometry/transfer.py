@@ -168,7 +168,8 @@ def hlg_system_gamma(peak: torch.Tensor | float, ambient: torch.Tensor | float) 
 
     1.2 up to 1000 cd/m^2; above, ``1.2 + 0.42 log10(peak / 1000) - 0.07623 log10(ambient / 5)``
     (BT.2100 note 5e and BBC WHP 369), as ColorVideoVDP's HLG display; ambient is held at
-    :data:`HLG_MIN_AMBIENT` lux or more.
+    :data:`HLG_MIN_AMBIENT` lux or more. Returns a float32 tensor of the broadcast shape of
+    ``peak`` and ``ambient`` (0-d for two floats).
 
     Example:
         >>> round(hlg_system_gamma(1500.0, 10.0).item(), 5)
@@ -232,7 +233,10 @@ def hlg_eotf(
 def hlg_inverse_eotf(
     display: torch.Tensor, gamma: torch.Tensor | float, channel_dim: int = -3
 ) -> torch.Tensor:
-    """Inverse of :func:`hlg_eotf`: relative display light [0, 1] -> code values [0, 1]."""
+    """Inverse of :func:`hlg_eotf`: relative display light [0, 1] -> code values [0, 1].
+
+    Same arguments as :func:`hlg_eotf` (colour on ``channel_dim``); same shape as ``display``.
+    """
     display = display.clamp(0.0, 1.0)
     gamma = _as_tensor(gamma, display)
     luma = _luma(display, channel_dim).clamp_min(1e-12)  # Y_d = Y_s ** gamma
