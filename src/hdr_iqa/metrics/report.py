@@ -21,12 +21,20 @@ def metrics_table(metrics: dict[str, dict[str, float]], title: str = "Test metri
         table.add_row(
             dataset,
             "" if n is None else str(int(n)),
-            *(f"{values[k]:.4f}" if k in values else "-" for k in METRIC_NAMES),
+            *(_cell(values, k) for k in METRIC_NAMES),
         )
     return table
 
 
+def _cell(values: dict, key: str) -> str:
+    """A metric to 4 decimals; ``-`` when absent, ``nan`` when undefined (JSON null, NaN)."""
+    if key not in values:
+        return "-"
+    return "nan" if values[key] is None else f"{values[key]:.4f}"
+
+
 def print_summary(metrics: dict[str, dict[str, float]], output_dir: str, title: str) -> None:
+    """Print :func:`metrics_table` (when there are metrics) and the run directory."""
     console = Console()
     if metrics:
         console.print(metrics_table(metrics, title))
