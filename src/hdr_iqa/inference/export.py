@@ -25,7 +25,7 @@ from hdr_iqa.photometry import PARAM_FIELDS, DisplayModel
 from hdr_iqa.pipeline import IQAPipeline
 
 if TYPE_CHECKING:
-    from hdr_iqa.api import IQAPredictor
+    from hdr_iqa.inference.predictor import IQAPredictor
 from hdr_iqa.utils.files import atomic_write_text
 
 FORMATS = {"torchscript": ".pt", "onnx": ".onnx"}

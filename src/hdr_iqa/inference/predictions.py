@@ -11,9 +11,9 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 
-from hdr_iqa.api import IQAPredictor, load_baseline, load_model
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.inference.baselines import baseline_names
+from hdr_iqa.inference.predictor import IQAPredictor, load_baseline, load_model
 from hdr_iqa.utils.files import atomic_write_text
 
 COLUMNS = ("ref", "dist", "display", "score")

@@ -3,7 +3,7 @@
 * ``${sweep_group:${task_name}}``: ``<task_name>-<sweep directory name>`` inside a Hydra multirun
   (every job of one sweep gets the same W&B group), None in a single run.
 * ``${run_name:}``: a W&B run's name from the run's choices and overrides
-  (:func:`hdr_iqa.callbacks.wandb.run_name`, e.g. ``pieapp-pmax-coral-w0.025-f0-s1``), None
+  (:func:`hdr_iqa.utils.naming.run_name`, e.g. ``pieapp-pmax-coral-w0.025-f0-s1``), None
   outside a Hydra run.
 * ``${gpu_count:}``: the number of visible CUDA GPUs, at least 1 (the joblib launcher's n_jobs).
 * ``${resume_dir:${ckpt_path},${train},<new dir>}``: the run directory of the checkpoint being
@@ -36,8 +36,8 @@ def run_name(*, _root_: DictConfig) -> str | None:
     """The W&B run name of the current Hydra run (None outside one)."""
     if not HydraConfig.initialized():
         return None
-    from hdr_iqa.callbacks.wandb import NAME_KEYS
-    from hdr_iqa.callbacks.wandb import run_name as name
+    from hdr_iqa.utils.naming import NAME_KEYS
+    from hdr_iqa.utils.naming import run_name as name
 
     hydra_cfg = HydraConfig.get()
     values = {key: OmegaConf.select(_root_, key, default=None) for key in NAME_KEYS}
