@@ -8,32 +8,18 @@ Hydra's singletons) is restored afterwards.
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Callable
 
-from hydra.core.global_hydra import GlobalHydra
+from hdr_iqa.utils.run import run_command
 
 
 def run_main(main: Callable[[], object], *args: str) -> int:
     """Call ``main()`` with ``sys.argv = [name, *args]``; returns the exit code (0 if it returns).
 
+    The package's :func:`~hdr_iqa.utils.run.run_command` runs it and restores the global state;
     Hydra's console log handler writes to ``sys.stdout`` (read it with ``capsys``).
     """
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    argv = sys.argv
-    sys.argv = [getattr(main, "__module__", "main"), *args]
     try:
-        main()
-        return 0
+        return run_command(main, list(args))
     except SystemExit as stopped:
         return stopped.code if isinstance(stopped.code, int) else 1
-    finally:
-        sys.argv = argv
-        for handler in root.handlers:
-            if handler not in handlers:
-                handler.close()
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        GlobalHydra.instance().clear()
