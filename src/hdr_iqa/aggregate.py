@@ -43,6 +43,7 @@ def summarise_runs(cfg: DictConfig) -> dict[str, Path]:
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="aggregate")
 def hydra_main(cfg: DictConfig) -> None:
+    """Hydra entry point of ``python -m hdr_iqa.aggregate`` (``key=value`` overrides only)."""
     run_task(summarise_runs, cfg)
 
 

@@ -58,6 +58,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="eval")
 def main(cfg: DictConfig) -> None:
+    """``python -m hdr_iqa.eval``: test a checkpoint, or a metric without training."""
     run_task(evaluate, cfg)
 
 

@@ -53,6 +53,7 @@ def export(cfg: DictConfig) -> dict:
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="export")
 def main(cfg: DictConfig) -> None:
+    """``python -m hdr_iqa.export``: export a checkpoint to TorchScript or ONNX."""
     run_task(export, cfg)
 
 

@@ -54,6 +54,7 @@ def inspect(cfg: DictConfig) -> str:
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="inspect")
 def hydra_main(cfg: DictConfig) -> None:
+    """Hydra entry point of ``python -m hdr_iqa.inspect`` (``key=value`` overrides only)."""
     run_task(inspect, cfg)
 
 

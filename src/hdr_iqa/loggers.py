@@ -56,6 +56,8 @@ class CSVLogger(LightningCSVLogger):
     @property
     @rank_zero_experiment
     def experiment(self) -> ExperimentWriter:
+        """The ``metrics.csv`` writer (created on first use, rank zero), appending to an existing
+        file."""
         if self._experiment is None:
             self._fs.makedirs(self.root_dir, exist_ok=True)
             self._experiment = _AppendingWriter(log_dir=self.log_dir)

@@ -120,6 +120,8 @@ class IQAModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ set-up
     def setup(self, stage: str) -> None:
+        """Take the data module's test protocol and dataset names (one val/test metric per dataset);
+        when fitting, refuse unlabelled training samples in a weighted role."""
         datamodule = getattr(self.trainer, "datamodule", None)
         if getattr(datamodule, "test_protocol", None) is not None:
             self.protocol = datamodule.test_protocol
@@ -235,10 +237,12 @@ class IQAModule(pl.LightningModule):
         return terms
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        """Reseed the global torch RNG from (seed, global step, rank) when ``seed`` is set."""
         if self.seed is not None:
             torch.manual_seed(step_seed(self.seed, self.global_step, self.global_rank))
 
     def training_step(self, batch: Mapping[str, Mapping], batch_idx: int) -> torch.Tensor:
+        """Compute and log the loss terms (``train/...``) and the LR; returns the total (0-d)."""
         terms = self.compute_losses(batch)
         batch_size = sum(b["score"].shape[0] for b in batch.values())
         for name, value in terms.items():
@@ -248,9 +252,12 @@ class IQAModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ evaluation
     def validation_step(self, batch: Mapping, batch_idx: int, dataloader_idx: int = 0) -> None:
+        """Update the loader's validation metric with the batch's (B,) predictions."""
         self.val_metrics[dataloader_idx].update(self(batch), batch["score"], batch["index"])
 
     def on_validation_epoch_end(self) -> None:
+        """Log each dataset's val metrics, ``val/srocc`` (the last dataset's: the target if any) and
+        ``val/srocc_best``."""
         values = self._log_metrics("val", self.val_metrics)
         if values:
             # the last validated dataset: the target if there is one
@@ -260,9 +267,12 @@ class IQAModule(pl.LightningModule):
             self.log("val/srocc_best", self.val_srocc_best.compute(), sync_dist=True)
 
     def on_test_epoch_start(self) -> None:
+        """Clear the per-dataset buffers of test outputs."""
         self._test_outputs = [[] for _ in self.eval_names]
 
     def test_step(self, batch: Mapping, batch_idx: int, dataloader_idx: int = 0) -> None:
+        """Update the loader's test metric and keep (index, prediction, target) for
+        :attr:`test_results`."""
         prediction = self(batch)
         self.test_metrics[dataloader_idx].update(prediction, batch["score"], batch["index"])
         self._test_outputs[dataloader_idx].append((batch["index"], prediction, batch["score"]))
@@ -297,6 +307,8 @@ class IQAModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ optimisation
     def configure_optimizers(self) -> dict:
+        """The optimizer over all parameters and, if configured, its LR schedule (stepped every
+        optimizer step, ``total_steps`` = the trainer's estimated stepping batches)."""
         optimizer = self.optimizer_factory(params=self.parameters(), **self._amp_safe_optimizer())
         if self.scheduler_factory is None:
             return {"optimizer": optimizer}
@@ -324,6 +336,8 @@ class IQAModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ checkpoints
     def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Store the run config, overrides, dataset names and test protocol under
+        ``checkpoint["hdr_iqa"]``."""
         checkpoint[CHECKPOINT_KEY] = {
             "config": self.run_config,
             "unresolved_config": self.unresolved_config,
@@ -333,6 +347,7 @@ class IQAModule(pl.LightningModule):
         }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        """Restore the run config and test protocol from ``checkpoint["hdr_iqa"]`` where not set."""
         saved = checkpoint.get(CHECKPOINT_KEY) or {}
         if self.run_config is None:
             self.run_config = saved.get("config")
@@ -368,6 +383,8 @@ class BaselineModule(IQAModule):
         )
 
     def configure_optimizers(self) -> dict:
+        """Raise a ConfigError: a metric without training cannot be fitted (the message says how to
+        evaluate it)."""
         name = getattr(self.net, "name", type(self.net).__name__)
         raise ConfigError(
             f"model={name} is a metric without training: evaluate it with "

@@ -46,6 +46,7 @@ def predict(cfg: DictConfig) -> list[dict]:
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="predict")
 def main(cfg: DictConfig) -> None:
+    """``python -m hdr_iqa.predict``: score image pairs."""
     run_task(predict, cfg)
 
 

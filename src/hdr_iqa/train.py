@@ -69,6 +69,7 @@ def _train(cfg: DictConfig) -> dict[str, float]:
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
 def main(cfg: DictConfig) -> float | None:
+    """``python -m hdr_iqa.train``: train and test; returns ``optimized_metric`` (for sweepers)."""
     with gpu_slot(cfg):  # one free GPU per job when parallel jobs share a multi-GPU machine
         metrics = run_task(train, cfg)
     return metric_value(metrics, cfg.get("optimized_metric"))

@@ -31,6 +31,7 @@ def bench(cfg: DictConfig) -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="bench")
 def main(cfg: DictConfig) -> None:
+    """``python -m hdr_iqa.bench``: run the configured benchmark sections."""
     run_task(bench, cfg)
 
 

@@ -48,6 +48,7 @@ class StepTimer(pl.Callback):
 
     # -------------------------------------------------------------- chain (forward hooks)
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        """Time ``pl_module.chain`` with forward pre/post hooks (registered once)."""
         if not self._hooks:
             chain = pl_module.chain
             self._hooks = [
@@ -56,6 +57,7 @@ class StepTimer(pl.Callback):
             ]
 
     def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        """Remove the chain's timing hooks."""
         for hook in self._hooks:
             hook.remove()
         self._hooks = []
@@ -70,18 +72,22 @@ class StepTimer(pl.Callback):
 
     # -------------------------------------------------------------- training
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        """Start the step's clock; the seconds since the previous step ended are its data wait."""
         start = now(pl_module.device, self.sync)
         self._marks = {"start": start}
         self._data = 0.0 if self._last_end is None else start - self._last_end
         self._chain = 0.0
 
     def on_before_backward(self, trainer, pl_module, loss) -> None:
+        """Mark the end of forward (network and losses) and the start of backward."""
         self._mark("backward", pl_module)
 
     def on_after_backward(self, trainer, pl_module) -> None:
+        """Mark the end of backward and the start of the optimiser stage."""
         self._mark("optimizer", pl_module)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        """Append the step's stage times (seconds), pair count and end time to :attr:`steps`."""
         end = now(pl_module.device, self.sync or batch_idx in self.sync_after)
         marks = self._marks
         self.steps.append(
@@ -99,10 +105,12 @@ class StepTimer(pl.Callback):
 
     # -------------------------------------------------------------- test
     def on_test_epoch_start(self, trainer, pl_module) -> None:
+        """Clear :attr:`test_batches` and set :attr:`test_start` (GPU synchronised)."""
         self.test_batches = []
         self.test_start = now(pl_module.device, True)
 
     def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
+        """Append ``(end time in seconds, pairs)`` to :attr:`test_batches` (GPU synchronised)."""
         self.test_batches.append((now(pl_module.device, True), len(batch["score"])))
 
 

@@ -35,6 +35,8 @@ class LastCheckpoint(ModelCheckpoint):
         )
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Save at every epoch end, also with ``every_n_train_steps`` (unless this step is saved
+        already)."""
         if not self._every_n_train_steps:
             super().on_train_epoch_end(trainer, pl_module)
         elif not self._should_skip_saving_checkpoint(trainer):  # not saved at this step yet

@@ -68,17 +68,21 @@ class FiniteLossGuard(pl.Callback):
     def on_train_batch_start(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
     ) -> None:
+        """Keep the batch and its index, to name its files if the step turns out non-finite."""
         self._batches.append((batch_idx, batch))
 
     def on_before_backward(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, loss: torch.Tensor
     ) -> None:
+        """If the loss is NaN/Inf, note the non-finite logged loss terms (or the loss itself)."""
         if not bool(torch.isfinite(loss.detach()).all()):
             self._terms.update(nonfinite_terms(trainer.callback_metrics, loss))
 
     def on_before_optimizer_step(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, optimizer: torch.optim.Optimizer
     ) -> None:
+        """Check the step's losses and gradients (one decision on all ranks); stop the run or skip
+        the step."""
         terms, batches = self._terms, self._batches
         self._terms, self._batches = {}, []
         scaled = getattr(trainer.precision_plugin, "scaler", None) is not None
@@ -102,9 +106,11 @@ class FiniteLossGuard(pl.Callback):
         log.warning("skipped (%d of at most %d): %s", self.skipped, self.max_skipped, problem)
 
     def state_dict(self) -> dict[str, Any]:
+        """``{"skipped": n}``, the steps skipped so far (saved in checkpoints)."""
         return {"skipped": self.skipped}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the count of skipped steps from a checkpoint."""
         self.skipped = int(state_dict.get("skipped", 0))
 
     # ------------------------------------------------------------------ messages

@@ -83,12 +83,14 @@ class ResultsWriter(pl.Callback):
 
     @rank_zero_only
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        """Write ``<output_dir>/splits.json`` when the data module has splits (rank zero)."""
         datamodule = getattr(trainer, "datamodule", None)
         if datamodule is not None and getattr(datamodule, "splits", None):
             datamodule.save_splits(self.output_dir)
 
     @rank_zero_only
     def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Print the metrics table, write the results set and log the scatter plots (rank zero)."""
         results = getattr(pl_module, "test_results", {})
         files = results_files(results, trainer.datamodule)
         if self.title:

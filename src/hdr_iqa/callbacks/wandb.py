@@ -48,15 +48,19 @@ class WandbExtras(pl.Callback):
 
     @property
     def state_key(self) -> str:
+        """``"WandbExtras"``: the fixed key of this state in checkpoints (read by
+        :func:`run_id_from_checkpoint`)."""
         return STATE_KEY
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        """Note the W&B run id (global rank zero, when a ``WandbLogger`` is attached)."""
         logger = wandb_logger(trainer)
         if logger is not None and trainer.is_global_zero:
             self.run_id = logger.experiment.id
 
     @rank_zero_only
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Log ``splits.json`` as a ``splits`` artifact (rank zero; W&B only)."""
         logger = wandb_logger(trainer)
         datamodule = getattr(trainer, "datamodule", None)
         if logger is None or not getattr(datamodule, "splits", None):
@@ -74,9 +78,11 @@ class WandbExtras(pl.Callback):
         logger.experiment.log_artifact(artifact)
 
     def state_dict(self) -> dict[str, Any]:
+        """``{"run_id": id}`` (None without W&B), saved in checkpoints."""
         return {"run_id": self.run_id}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Take the checkpoint's run id unless this run already has one."""
         self.run_id = self.run_id or state_dict.get("run_id")
 
 

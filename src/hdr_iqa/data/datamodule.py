@@ -180,12 +180,16 @@ class IQADataModule(pl.LightningDataModule):
 
     # ------------------------------------------------------------------ set-up
     def prepare_data(self) -> None:
+        """Call ``prepare()`` of the source/target datasets that have one (e.g. generate the
+        synthetic data)."""
         for source in self.sources.values():
             prepare = getattr(source, "prepare", None)
             if prepare is not None:
                 prepare()
 
     def setup(self, stage: str | None = None) -> None:
+        """Read every dataset's records, split them by content (:attr:`records`, :attr:`splits`) and
+        verify the images (first call only)."""
         if self.records:
             return
         for role, source in {**self.sources, **self.test_sources}.items():
@@ -323,6 +327,8 @@ class IQADataModule(pl.LightningDataModule):
         )  # fmt: skip
 
     def train_dataloader(self) -> Any:
+        """``CombinedLoader`` of ``{role: loader}`` training batches, sharded over DDP ranks
+        (resumes mid-epoch after a checkpoint)."""
         roles = [r for r in self.sources if self._split(r, "train")]
         if not roles:
             raise DataError("the training split is empty for every dataset")
@@ -369,9 +375,12 @@ class IQADataModule(pl.LightningDataModule):
         return loaders
 
     def val_dataloader(self) -> list[DataLoader]:
+        """One validation loader per labelled training role (test-only datasets excluded), in
+        :attr:`eval_names` order."""
         return self._eval_loaders("val")
 
     def test_dataloader(self) -> list[DataLoader]:
+        """One test loader per labelled dataset, test-only ones last (:attr:`eval_names` order)."""
         return self._eval_loaders("test")
 
     def eval_records(self, split: str) -> dict[str, list[PairRecord]]:

@@ -44,6 +44,8 @@ class DecodedFileCache:
         return self.directory / digest[:2] / f"{digest}.npy"
 
     def get(self, path: str, warn_relative: bool = True) -> np.ndarray:
+        """The decoded (H, W, 3) image of ``path`` (uint8, or float32 cd/m^2 for HDR): memory-mapped
+        from its ``.npy`` copy, or decoded and the copy written on first use."""
         mapped = self._open.get(path)
         if mapped is not None:
             self._open.move_to_end(path)

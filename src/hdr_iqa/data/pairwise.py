@@ -48,6 +48,7 @@ class PairwiseRecord:
 
     @property
     def labelled(self) -> bool:
+        """True unless the preference ``score`` is NaN."""
         return not math.isnan(self.score)
 
 
@@ -61,6 +62,7 @@ class PairwiseDataset(PairDataset):
     image_keys = ("ref", "dist", "dist_b")
 
     def image_paths(self, record: PairwiseRecord) -> tuple[str, ...]:  # type: ignore[override]
+        """The files of one triplet: (ref, A, B)."""
         return (record.ref, record.dist, record.dist_b)
 
 

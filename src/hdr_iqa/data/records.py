@@ -42,6 +42,7 @@ class PairRecord:
 
     @property
     def labelled(self) -> bool:
+        """True unless ``score`` is NaN."""
         return not math.isnan(self.score)
 
 
@@ -50,4 +51,5 @@ class PairSource(Protocol):
 
     name: str
 
-    def records(self) -> list[PairRecord]: ...
+    def records(self) -> list[PairRecord]:
+        """Every sample of the dataset, labelled or not."""

@@ -35,6 +35,7 @@ def baseline_names() -> list[str]:
 
 
 def is_baseline(name: object) -> bool:
+    """True if ``name`` is a registered model that needs no training."""
     return isinstance(name, str) and name in baseline_names()
 
 

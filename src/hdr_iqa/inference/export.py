@@ -46,6 +46,8 @@ class ScoreGraph(nn.Module):
         self.input_names = pipeline.input_names
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        """(B,) scores of ``(ref, dist, pos, display)`` inputs (no-reference models:
+        ``(dist, pos, display)``)."""
         ref = inputs[0] if self.full_reference else None
         return self.pipeline(ref, *inputs[-3:]).score
 

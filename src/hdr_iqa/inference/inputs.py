@@ -66,6 +66,7 @@ class Image:
 
     @property
     def size(self) -> str:
+        """``"<width>x<height>"`` in pixels, e.g. ``"1920x1080"``."""
         return f"{self.pixels.shape[1]}x{self.pixels.shape[0]}"
 
 

@@ -244,6 +244,7 @@ def _torchscript_runner(path: Path):
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """``python score_exported.py model dist [ref] [--display ...]``: print the pair's score."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("model", help="model.onnx or model.pt (model.json beside it)")
     parser.add_argument("dist", help="distorted image: 8-bit PNG/JPEG/... or .exr (cd/m^2)")

@@ -123,6 +123,8 @@ class CoralLoss(nn.Module):
         self.sync_ranks = sync_ranks
 
     def forward(self, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """CORAL distance of (n, d) source and target features (rows of all ranks with
+        ``sync_ranks``); 0-d float32, 0 when either has ``min_rows`` rows or fewer."""
         if self.sync_ranks:
             source, target = gather_rows(source), gather_rows(target)
         if min(source.shape[0], target.shape[0]) <= self.min_rows:
@@ -130,6 +132,7 @@ class CoralLoss(nn.Module):
         return coral_loss(source, target, self.variant, self.normalize)
 
     def extra_repr(self) -> str:
+        """The settings, for ``repr(module)``."""
         return (
             f"variant={self.variant!r}, normalize={self.normalize}, min_rows={self.min_rows}, "
             f"sync_ranks={self.sync_ranks}"

@@ -61,9 +61,11 @@ class IQALoss(nn.Module):
         self.weights = {"mae": mae, "pearson": pearson, "rank": rank}
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Weighted loss of (B,) predictions against (B,) targets, in float32; 0-d tensor."""
         prediction, target = prediction.float(), target.float()
         terms = (("mae", mae_loss), ("pearson", pearson_loss), ("rank", rank_loss))
         return sum(w * fn(prediction, target) for name, fn in terms if (w := self.weights[name]))
 
     def extra_repr(self) -> str:
+        """The weights, e.g. ``mae=1.0, pearson=1.0, rank=0.0``."""
         return ", ".join(f"{k}={v}" for k, v in self.weights.items())

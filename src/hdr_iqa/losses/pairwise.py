@@ -34,8 +34,10 @@ class PreferenceLoss(nn.Module):
         self.scale = scale
 
     def forward(self, q_a: torch.Tensor, q_b: torch.Tensor, prob_a: torch.Tensor) -> torch.Tensor:
+        """MAE of predicted vs labelled P(A preferred); (B,) q_a, q_b, prob_a -> 0-d float32."""
         predicted = preference_probability(q_a.float(), q_b.float(), self.scale)
         return (predicted - prob_a.float()).abs().mean()
 
     def extra_repr(self) -> str:
+        """``scale=<scale>``, for ``repr(module)``."""
         return f"scale={self.scale}"

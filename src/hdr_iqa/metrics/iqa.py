@@ -59,6 +59,7 @@ class IQAEvaluation(Metric):
     def update(
         self, preds: torch.Tensor, target: torch.Tensor, index: torch.Tensor | None = None
     ) -> None:
+        """Keep (B,) predictions, targets and sample indices (None: -1, rows never deduplicated)."""
         preds, target = preds.detach().reshape(-1).float(), target.detach().reshape(-1).float()
         if index is None:
             index = torch.full_like(preds, -1, dtype=torch.long)
@@ -67,6 +68,8 @@ class IQAEvaluation(Metric):
         self.index.append(index.detach().reshape(-1).long().to(preds.device))
 
     def compute(self) -> dict[str, torch.Tensor]:
+        """Metrics of the whole split, gathered from all ranks without duplicates: ``{name: 0-d
+        float32}`` with ``n``; the full result goes to :attr:`evaluation`."""
         _, preds, target = unique_by_index(
             dim_zero_cat(self.index), dim_zero_cat(self.preds), dim_zero_cat(self.target)
         )

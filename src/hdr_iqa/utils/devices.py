@@ -30,6 +30,7 @@ GPU_ACCELERATORS = ("gpu", "cuda", "auto")
 
 
 def in_multirun() -> bool:
+    """True inside a Hydra multirun (``-m``) job."""
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
 

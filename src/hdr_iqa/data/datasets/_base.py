@@ -32,6 +32,7 @@ class FolderDataset:
         self._records: list | None = None
 
     def records(self) -> list:
+        """The dataset's records (read once, cached; a MissingFileError if ``root`` is missing)."""
         if self._records is None:
             require_dir(self.root, f"{self.title} root")
             self._records = self._read()

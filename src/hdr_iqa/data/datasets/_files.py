@@ -30,6 +30,7 @@ def require_dir(path: str | Path, what: str) -> Path:
 
 
 def require_file(path: Path, what: str) -> Path:
+    """``path`` if it is a file, else a MissingFileError naming ``what``."""
     if not path.is_file():
         raise MissingFileError(f"{what} not found: {path}")
     return path
@@ -66,6 +67,7 @@ class Folder:
         return found
 
     def names(self) -> list[str]:
+        """Every file name in the directory, as spelled there, sorted."""
         return sorted(self._names)
 
 
@@ -207,6 +209,7 @@ def parse_score(text: str, path: Path | str, line: int | str, what: str = "score
 
 
 def check_not_empty(records: list, path: Path | str, what: str) -> list:
+    """``records`` unchanged, or a DataError when no ``what`` was read from ``path``."""
     if not records:
         raise DataError(f"{path}: no {what} found")
     return records

@@ -72,6 +72,7 @@ class ScoreScale:
         return distance / (self.high - self.low) if self.normalize else distance
 
     def describe(self) -> str:
+        """One line on the raw scale and its mapping to 0 = best (shown by ``hdr_iqa.inspect``)."""
         direction = "higher = better" if self.higher_is_better else "higher = worse"
         if self.normalize:
             scale, mapping = f"on [{self.low:g}, {self.high:g}]", "normalised to [0, 1]"

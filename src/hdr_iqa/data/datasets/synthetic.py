@@ -96,6 +96,7 @@ class SyntheticIQA:
         generate_synthetic(self.root, **self.settings)
 
     def records(self) -> list[PairRecord]:
+        """This domain's pairs (generated if missing, checksums verified); score 0 = identical."""
         self.prepare()
         manifest = load_manifest(self.root)
         return [
