@@ -3,8 +3,8 @@
 ``tests/golden/scores.json`` was written by this test (``HDR_IQA_WRITE_GOLDEN=1`` writes the
 entries a test has no values for) before the one-pipeline refactor (issue 13), so the training
 run's test predictions, the API (one pass and chunked) and the CORAL features of PieAPP, VTAMIQ,
-DIQA and two metrics without training are checked to stay what they were. The tolerance covers float rounding of another CPU, not a change
-of method.
+DIQA and two metrics without training are checked to stay what they were. The tolerance
+covers float rounding of another CPU, not a change of method.
 """
 
 from __future__ import annotations
