@@ -27,11 +27,11 @@ venv: $(STAMP)  ## create .venv and install the project
 train: $(STAMP)  ## train the demo: PieAPP + PU21 (pmax) + CORAL on the embedded synthetic SDR+HDR dataset
 	$(PY) -m hdr_iqa.train model=pieapp norm=pmax da=coral experiment=demo
 
-test: $(STAMP)  ## run the test suite (slow tests excluded)
-	$(PY) -m pytest -q
+test: $(STAMP)  ## run the test suite (slow tests excluded), on two workers
+	$(PY) -m pytest -q -n 2 --dist worksteal
 
 test-full: $(STAMP)  ## run every test, slow ones included
-	$(PY) -m pytest -q -m ''
+	$(PY) -m pytest -q -m '' -n 2 --dist worksteal
 
 lint: $(STAMP)  ## ruff lint and format check
 	$(VENV)/bin/ruff check src tests
