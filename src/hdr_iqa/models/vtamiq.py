@@ -28,10 +28,8 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
-import timm
 import torch
 import torch.nn.functional as F
-from timm.layers import DropPath, LayerScale
 from torch import nn
 
 from hdr_iqa.errors import MissingFileError, WeightsError
@@ -83,6 +81,8 @@ class ResidualGroup(nn.Module):
         super().__init__()
         blocks = [RCAB(channels, reduction) for _ in range(num_rcabs)]
         self.body = nn.Sequential(*blocks, nn.Linear(channels, channels))
+        from timm.layers import DropPath  # timm is imported when a VTAMIQ is built
+
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -163,6 +163,9 @@ class VTAMIQ(IQAModel):
         weights: str | Path | None = None,
     ) -> None:
         super().__init__()
+        import timm  # imported here: commands that never build a VTAMIQ start faster
+        from timm.layers import LayerScale
+
         self.vit = timm.create_model(
             variant,
             pretrained=False,  # weights only ever come from vit_weights / weights (local files)
