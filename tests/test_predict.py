@@ -139,3 +139,15 @@ def test_cli_bad_input_is_one_line_without_traceback(trained_run, tmp_path, caps
     assert code == 1, output
     assert f"MissingFileError: dist: file or folder not found: {tmp_path}/b.png" in output
     assert "Traceback" not in output
+
+
+def test_the_command_does_not_import_what_it_does_not_need():
+    """Start-up time: ``python -m hdr_iqa.predict`` imports neither timm (VTAMIQ imports it when
+    built), W&B, ONNX nor ColorVideoVDP until a model or an option needs them."""
+    import subprocess
+    import sys
+
+    probe = "import sys, hdr_iqa.predict; print(sorted(m for m in ('timm', 'wandb', 'onnx', " \
+            "'onnxruntime', 'pycvvdp') if m in sys.modules))"  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
