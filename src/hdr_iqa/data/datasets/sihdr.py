@@ -8,7 +8,7 @@ The files hold linear values of unknown absolute scale. As in the paper code, th
 multiplied by ``pixel_scale`` (1/65536: "stored as 16-bit") and shown on a linear display (the
 paper's 5000 cd/m^2 "HDR-like" display, contrast 50,000, gamma 1, randomised in training), so
 values in [0, 1] span that display's range. Check the result with
-``python -m hdr_iqa.inspect data=sihdr_target``: if the files are normalised differently, set
+``python -m hdr_iqa.inspect data=sihdr``: if the files are normalised differently, set
 ``pixel_scale`` (e.g. 1 / peak). Files are listed in sorted order. Content id: ``sihdr/<stem>``.
 """
 
