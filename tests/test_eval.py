@@ -111,6 +111,9 @@ def test_checkpoints_from_before_the_composed_config(make_cfg, trained_run):
     assert run.data.positions == "centre" and run.data.patch_size == 64
     with pytest.raises(ConfigError, match="give data=<name> with display=<name>"):
         eval_config(legacy, eval_cfg(make_cfg, trained_run, "display=hdr_5000"))
+    # another data= keeps the legacy checkpoint's convention, not the data config's default
+    run = eval_config(legacy, eval_cfg(make_cfg, trained_run, "data=synthetic"))
+    assert run.data.positions == "centre"
 
 
 def test_unknown_split_is_rejected(make_cfg, trained_run):

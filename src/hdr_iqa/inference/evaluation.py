@@ -33,6 +33,8 @@ def eval_config(saved: Mapping[str, Any], cfg: DictConfig) -> DictConfig:
     ``paths.data_dir`` unless ``paths.data_dir=`` is given); ``data=`` and ``display=`` replace
     the run's groups, so datasets shown on ``${display}`` follow a new display exactly as in
     training, and the data's ``${model.sampling...}`` resolve against the checkpoint's model.
+    Patch positions keep the checkpoint's convention (its saved protocol) unless
+    ``data.positions=`` is given.
     """
     resolved = saved["config"]
     unresolved = saved.get("unresolved_config")
@@ -54,7 +56,7 @@ def eval_config(saved: Mapping[str, Any], cfg: DictConfig) -> DictConfig:
         for group in ("display", "data"):
             if cfg.get(group) is not None:
                 run[group] = cfg[group]
-        if "positions" not in run.data:  # data of a run from before the convention was saved
+        if not _overridden("data.positions"):  # the trained model's convention, whatever data
             run.data.positions = saved_protocol(saved).positions
     return run
 
