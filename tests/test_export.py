@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from hdr_iqa import load_model
-from hdr_iqa.data.protocol import PatchProtocol, grid_positions
+from hdr_iqa.data.protocol import PatchProtocol, grid_positions, patch_centres
 from hdr_iqa.errors import ConfigError
 from hdr_iqa.export import export
 from hdr_iqa.export import main as export_main
@@ -157,3 +157,19 @@ def test_exported_onnx_scores_without_the_package(tmp_path, capsys, trained_tiny
     (out / "model.json").write_text(json.dumps(meta))
     with pytest.raises(RuntimeError, match="differ from the exporting package's \\(draw 2\\)"):
         recipe.ExportedModel(out / "model.onnx")
+
+
+@pytest.mark.parametrize("convention", ["paper", "centre"])
+def test_recipe_centres_are_the_packages(convention):
+    """The standalone recipe normalises patch centres as the package does, in both
+    conventions (``"centres"`` in model.json), to the last float32 bit."""
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        size = int(rng.choice([16, 64]))
+        height, width = (int(x) for x in rng.integers(size, 2500, 2))
+        tops = rng.integers(0, height - size + 1, 20)
+        lefts = rng.integers(0, width - size + 1, 20)
+        expected = patch_centres(torch.from_numpy(tops), torch.from_numpy(lefts), height, width,
+                                 size, convention)  # fmt: skip
+        found = recipe.patch_centres(tops, lefts, height, width, size, convention)
+        assert found.dtype == np.float32 and np.array_equal(expected.numpy(), found)
