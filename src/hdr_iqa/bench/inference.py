@@ -13,6 +13,7 @@ from typing import Any
 import hydra
 import torch
 
+from hdr_iqa.bench.timing import bare_network_seconds
 from hdr_iqa.data.pair_dataset import PairDataset
 from hdr_iqa.data.records import PairRecord
 from hdr_iqa.photometry import DisplayModel
@@ -112,35 +113,13 @@ def _probe(model_cfg, run_config, pair, display, options, queue) -> None:  # pra
                   "peak_rss_mb": _peak_rss_mb()}  # fmt: skip  # before the bare pass's memory
         if device.type == "cuda":
             result["peak_gpu_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
-        bare = _bare_forward_s(predictor, pair, display, options["repeats"])
+        pixels, shown = predictor.prepare(str(pair[1]), str(pair[0]), display)
+        inputs = predictor.inputs(pixels, shown)  # the same patches, the network alone
+        bare = bare_network_seconds(predictor.pipeline, *inputs, repeats=options["repeats"])
         result.update(bare_ms=bare * 1000, efficiency=bare / min(times))
         queue.put(result)
     except Exception as error:  # reported by the parent with the file name
         queue.put({"error": f"{type(error).__name__}: {error}"})
-
-
-def _bare_forward_s(predictor: Any, pair: tuple[Path, Path], display: str | None,
-                    repeats: int) -> float:  # fmt: skip  # pragma: no cover (child process)
-    """Seconds of the network alone on the pair's patches (chain applied beforehand, all
-    draws in one pass, nothing else): what ``predictor.score`` is compared with."""
-    pixels, shown = predictor.prepare(str(pair[1]), str(pair[0]), display)
-    ref, dist, pos, params = predictor.inputs(pixels, shown)
-    pipeline = predictor.pipeline
-    with torch.inference_mode():
-        draws = params.repeat_interleave(dist.shape[1], 0)
-        net_inputs = (
-            None if ref is None else pipeline.prepare(ref.flatten(0, 1), draws),
-            pipeline.prepare(dist.flatten(0, 1), draws),
-            pos.flatten(0, 1),
-        )
-        times = []
-        for _ in range(repeats + 1):  # the first pass warms up
-            start = time.perf_counter()
-            pipeline.net(*net_inputs)
-            if dist.device.type == "cuda":
-                torch.cuda.synchronize(dist.device)
-            times.append(time.perf_counter() - start)
-    return min(times[1:])
 
 
 def write_checkpoint(model_cfg: dict[str, Any], run_config: dict[str, Any],

@@ -21,6 +21,34 @@ def now(device: torch.device, sync: bool) -> float:
     return time.perf_counter()
 
 
+def bare_network_seconds(
+    pipeline: Any,
+    ref: torch.Tensor | None,
+    dist: torch.Tensor,
+    pos: torch.Tensor,
+    display: torch.Tensor,
+    repeats: int = 1,
+) -> float:
+    """Seconds of ``pipeline.net`` alone on (B, R, N, 3, P, P) patches: the chain is applied
+    beforehand and all B*R draws go through the network in one pass (best of ``repeats`` after
+    a warm-up pass), the baseline the scoring paths are compared with. Runs under the caller's
+    autocast, if any."""
+    with torch.inference_mode():
+        draws = display.repeat_interleave(dist.shape[1], 0)
+        full_reference = ref is not None and pipeline.full_reference
+        inputs = (
+            pipeline.prepare(ref.flatten(0, 1), draws) if full_reference else None,
+            pipeline.prepare(dist.flatten(0, 1), draws),
+            pos.flatten(0, 1),
+        )
+        times = []
+        for _ in range(repeats + 1):
+            start = now(dist.device, sync=True)
+            pipeline.net(*inputs)
+            times.append(now(dist.device, sync=True) - start)
+    return min(times[1:])
+
+
 class StepTimer(pl.Callback):
     """Records each training step's stages, and the test loop's batch times.
 

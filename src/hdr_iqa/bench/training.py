@@ -10,7 +10,7 @@ import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig
 
-from hdr_iqa.bench.timing import StepTimer, now, summarise_steps
+from hdr_iqa.bench.timing import StepTimer, bare_network_seconds, now, summarise_steps
 from hdr_iqa.module import IQAModule
 
 
@@ -144,26 +144,12 @@ def evaluation(
 
 def bare_test_batch(module: IQAModule, datamodule: pl.LightningDataModule) -> float:
     """Seconds of the network alone on the patches of one full test batch (on the module's
-    device, chain applied beforehand, all draws in one pass; best of two after a warm-up)."""
+    device and under the test loop's autocast; :func:`bare_network_seconds`)."""
     batch = next(iter(datamodule.test_dataloader()[0]))
     device = module.device
     batch = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
-    pipeline = module.pipeline
     module.eval()
     precision = module.trainer.strategy.precision_plugin  # the test loop's autocast, if any
-    with torch.inference_mode(), precision.forward_context():
-        display = batch["display"].repeat_interleave(batch["dist"].shape[1], 0)
-        ref = batch.get("ref") if pipeline.full_reference else None
-        inputs = (
-            None if ref is None else pipeline.prepare(ref.flatten(0, 1), display),
-            pipeline.prepare(batch["dist"].flatten(0, 1), display),
-            batch["pos"].flatten(0, 1),
-        )
-        times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            pipeline.net(*inputs)
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
-            times.append(time.perf_counter() - start)
-    return min(times[1:])
+    with precision.forward_context():
+        return bare_network_seconds(module.pipeline, batch.get("ref"), batch["dist"],
+                                    batch["pos"], batch["display"], repeats=2)  # fmt: skip
