@@ -62,7 +62,7 @@ def test_every_section_runs_and_writes_bench_json(synthetic_data_dir, tmp_path, 
     assert results["eval"]["pairs_per_batch"] == 2
     paths = ("blocked", "vectorised")
     assert set(results["photometry"]) == {
-        f"{frame}_{path}_mpix_per_s" for frame in ("sdr", "hdr") for path in paths
+        f"{frame}_{path}_mpix_per_s" for frame in ("sdr", "hdr", "pq", "hlg") for path in paths
     }
     assert set(results["data"]) == {"sdr_128x96_png", "hdr_160x128_exr"}
     small = results["predict"]["hdr_128x96"]

@@ -14,21 +14,30 @@ def chain_throughput(
 ) -> dict[str, float]:
     """Megapixels (3 channels each) per second of ``chain`` on one height x width frame.
 
-    Measured on an SDR frame (uint8 on a 100 cd/m^2 display) and an HDR frame (float32 cd/m^2
-    over [0.005, 10000]), each with the fast CPU path (``blocked``) and the vectorised one.
+    Measured on an SDR frame (uint8 on a 100 cd/m^2 display: the 8-bit lookup), an HDR frame
+    (float32 cd/m^2 over [0.005, 10000]) and PQ and HLG frames (float32 code values in [0, 1] on
+    the ``hdr_pq`` / ``hdr_hlg`` displays: the display model itself), each with the fast CPU
+    path (``blocked``) and the vectorised one.
     """
+    from hdr_iqa.inference.inputs import display_preset
+
     generator = torch.Generator().manual_seed(0)
-    sdr = torch.randint(0, 256, (1, 3, height, width), dtype=torch.uint8, generator=generator)
-    hdr = 10 ** (torch.rand((1, 3, height, width), generator=generator) * 6.3 - 2.3)
+    shape = (1, 3, height, width)
+    sdr = torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator)
+    hdr = 10 ** (torch.rand(shape, generator=generator) * 6.3 - 2.3)
+    codes = torch.rand(shape, generator=generator)
+    frames = {"sdr": sdr, "hdr": hdr, "pq": codes, "hlg": codes}
     displays = {
         "sdr": DisplayModel(peak=100.0, ambient=0.0).params()[None],
         "hdr": DisplayModel.absolute_luminance().params()[None],
+        "pq": display_preset("hdr_pq").params()[None],
+        "hlg": display_preset("hdr_hlg").params()[None],
     }
     chain = chain.to(device).eval()
     results = {}
     blocked = chain.blocked
     try:
-        for name, frame in (("sdr", sdr), ("hdr", hdr)):
+        for name, frame in frames.items():
             frame, display = frame.to(device), displays[name].to(device)
             for path in ("blocked", "vectorised") if device.type == "cpu" else ("vectorised",):
                 chain.blocked = path == "blocked"
