@@ -173,13 +173,8 @@ class IQAModule(pl.LightningModule):
         chained = {}
         for role, b in batch.items():
             b = as_pair_batch(b) if is_pairwise(b) else b
-            display = b["display"].repeat_interleave(b["dist"].shape[1], dim=0)
-            ref = b["ref"].flatten(0, 1) if with_ref and "ref" in b else None
-            chained[role] = (
-                self.pipeline.prepare(ref, display),
-                self.pipeline.prepare(b["dist"].flatten(0, 1), display),
-                b["pos"].flatten(0, 1),
-            )
+            ref = b.get("ref") if with_ref else None
+            chained[role] = self.pipeline.chained_draws(ref, b["dist"], b["pos"], b["display"])
         return chained
 
     def _forward_roles(

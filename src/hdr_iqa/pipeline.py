@@ -59,6 +59,30 @@ class IQAPipeline(nn.Module):
         """Raw patches (B, N, 3, P, P) on displays (B, NUM_PARAMS) -> backbone inputs (float32)."""
         return None if patches is None else self.chain(patches, display)
 
+    @property
+    def pools_patch_terms(self) -> bool:
+        """Whether the network's score pools per-patch terms (``net.patch_terms``, PieAPP), so
+        that one draw can be split into patch chunks (and scored on a dense grid)."""
+        return callable(self.net.patch_terms)
+
+    @staticmethod
+    def flatten_draws(
+        ref: torch.Tensor | None, dist: torch.Tensor, pos: torch.Tensor, display: torch.Tensor
+    ) -> tuple[torch.Tensor | None, ...]:
+        """(B, R, N, ...) inputs as B*R draws (B*R, N, ...), each with its sample's display
+        (B*R, NUM_PARAMS); ``ref`` is kept as given (None stays None)."""
+        repeats = dist.shape[1]
+        ref = None if ref is None else ref.flatten(0, 1)
+        return ref, dist.flatten(0, 1), pos.flatten(0, 1), display.repeat_interleave(repeats, 0)
+
+    def chained_draws(
+        self, ref: torch.Tensor | None, dist: torch.Tensor, pos: torch.Tensor, display: torch.Tensor
+    ) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+        """The network's inputs for (B, R, N, ...) raw patches: (ref, dist) through the chain
+        and centres, as B*R draws (B*R, N, ...); ``ref`` None stays None."""
+        ref, dist, pos, display = self.flatten_draws(ref, dist, pos, display)
+        return self.prepare(ref, display), self.prepare(dist, display), pos
+
     def forward(
         self,
         ref: torch.Tensor | None,
@@ -96,8 +120,9 @@ class IQAPipeline(nn.Module):
         inputs = self._draws(ref, dist, pos, display)
         scores = []
         for draws, patches in self._chunks(dist.shape[:3], patch_batch_size):
-            if patches is None:  # whole draws
-                scores.append(self(*(_take(x, draws) for x in inputs)).score.float())
+            if patches is None:  # whole draws: the score alone (no CORAL features, no loss)
+                features = self._features(inputs, draws, slice(None))
+                scores.append(self.net.forward_head(features).float())
                 continue
             total = torch.zeros(2, dtype=torch.float64, device=dist.device)
             for part in patches:  # one draw, split: pool the per-patch terms
@@ -134,10 +159,8 @@ class IQAPipeline(nn.Module):
 
     # ------------------------------------------------------------------ helpers
     def _draws(self, ref, dist, pos, display) -> tuple:
-        """(B, R, ...) inputs as B*R draws, each with its sample's display."""
-        repeats = dist.shape[1]
-        ref = ref.flatten(0, 1) if ref is not None and self.full_reference else None
-        return ref, dist.flatten(0, 1), pos.flatten(0, 1), display.repeat_interleave(repeats, 0)
+        """:meth:`flatten_draws`, without the reference for a no-reference model."""
+        return self.flatten_draws(ref if self.full_reference else None, dist, pos, display)
 
     def _features(self, inputs: tuple, draws: slice, patches: slice) -> dict[str, torch.Tensor]:
         ref, dist, pos, display = (_take(x, draws) for x in inputs)
@@ -152,11 +175,7 @@ class IQAPipeline(nn.Module):
         slices) for a draw larger than the limit of a model that pools per-patch terms."""
         limit = patch_batch_size or self.patch_batch_size
         count, patches = shape[0] * shape[1], shape[2]
-        splits = (
-            limit is not None
-            and patches > limit
-            and callable(getattr(self.net, "patch_terms", None))
-        )
+        splits = limit is not None and patches > limit and self.pools_patch_terms
         if not splits:
             group = count if limit is None else max(1, limit // patches)
             for start in range(0, count, group):

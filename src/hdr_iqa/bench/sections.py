@@ -130,24 +130,19 @@ def predict(cfg: DictConfig, workdir: Path) -> dict[str, Any]:
     }
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     run_config = {"model": model_cfg, "display": OmegaConf.to_container(cfg.display, resolve=True)}
-    results = {}
+    results, written = {}, []
     for height, width, kind in settings.pairs:
         write = inputs.write_hdr_pair if kind == "hdr" else inputs.write_sdr_pair
-        pair = write(workdir, height, width)
-        display = None if kind == "hdr" else "sdr_100"
+        pair, display = write(workdir, height, width), None if kind == "hdr" else "sdr_100"
+        written.append((pair, display))
         results[f"{kind}_{width}x{height}"] = inference.predict_latency(
             model_cfg, run_config, pair, display, options
         )
-    if settings.get("first_score", True):  # the command from a fresh interpreter, first pair
-        height, width, kind = settings.pairs[0]
-        pair = (inputs.write_hdr_pair if kind == "hdr" else inputs.write_sdr_pair)(
-            workdir, height, width
-        )
+    if settings.get("first_score", True) and written:  # the command, fresh, on the first pair
         protocol = PatchProtocol(options["patch_size"], options["patches"], options["draws"],
                                  options["seed"]).to_dict()  # fmt: skip
         checkpoint = inference.write_checkpoint(
             model_cfg, run_config, protocol, workdir / "bench.ckpt"
         )
-        display = None if kind == "hdr" else "sdr_100"
-        results["command"] = inference.first_score_seconds(checkpoint, pair, display, workdir)
+        results["command"] = inference.first_score_seconds(checkpoint, *written[0], workdir)
     return results

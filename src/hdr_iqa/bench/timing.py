@@ -34,13 +34,8 @@ def bare_network_seconds(
     a warm-up pass), the baseline the scoring paths are compared with. Runs under the caller's
     autocast, if any."""
     with torch.inference_mode():
-        draws = display.repeat_interleave(dist.shape[1], 0)
-        full_reference = ref is not None and pipeline.full_reference
-        inputs = (
-            pipeline.prepare(ref.flatten(0, 1), draws) if full_reference else None,
-            pipeline.prepare(dist.flatten(0, 1), draws),
-            pos.flatten(0, 1),
-        )
+        ref = ref if pipeline.full_reference else None
+        inputs = pipeline.chained_draws(ref, dist, pos, display)
         times = []
         for _ in range(repeats + 1):
             start = now(dist.device, sync=True)

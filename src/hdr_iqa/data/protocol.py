@@ -191,8 +191,12 @@ class PatchProtocol:
         """
         known = {k: values[k] for k in cls.__dataclass_fields__ if k in values}
         known.setdefault("positions", LEGACY_POSITIONS)
-        protocol = cls(**known)
-        return replace(protocol, **{k: v for k, v in overrides.items() if v is not None})
+        return cls(**known).overridden(**overrides)
+
+    def overridden(self, **overrides: Any) -> PatchProtocol:
+        """This protocol with the ``overrides`` that are not None (e.g. a command's
+        ``patches=``, ``repeats=``, ``stride=``), checked again."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def saved_protocol(entry: Mapping[str, Any]) -> PatchProtocol:

@@ -69,8 +69,7 @@ class IQAPredictor:
         self.pipeline = module.pipeline
         self.protocol = protocol
         self.patch_batch_size = patch_batch_size
-        pools = callable(getattr(module.net, "patch_terms", None))
-        if protocol.stride is not None and not pools:
+        if protocol.stride is not None and not self.pipeline.pools_patch_terms:
             raise ConfigError(
                 f"predict.stride={protocol.stride}: a dense grid needs a model whose score "
                 f"pools patch scores (pieapp); {type(module.net).__name__} scores a draw of "
@@ -78,7 +77,7 @@ class IQAPredictor:
             )
         self.checkpoint_path = str(checkpoint_path)
         self.name = model_name(config)
-        self.full_reference = not getattr(module.net, "no_reference", False)
+        self.full_reference = self.pipeline.full_reference
         self.quality_direction = QUALITY_DIRECTION
         self.score_units = score_units(config)
         display = config.get("display")
@@ -205,10 +204,8 @@ def load_model(
         return load_baseline(str(path), device, patch_batch_size)
     checkpoint = read_checkpoint(path)
     module = restore_module(checkpoint, path)
-    protocol = saved_protocol(checkpoint[CHECKPOINT_KEY]).to_dict()
-    protocol = PatchProtocol.from_dict(
-        protocol, num_patches=patches, repeats=repeats, stride=stride
-    )
+    saved = saved_protocol(checkpoint[CHECKPOINT_KEY])
+    protocol = saved.overridden(num_patches=patches, repeats=repeats, stride=stride)
     module.to(resolve_device(device))
     return IQAPredictor(module, protocol, patch_batch_size, path)
 
