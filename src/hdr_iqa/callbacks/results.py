@@ -14,12 +14,10 @@ The scatter plots also go to the run's loggers: TensorBoard gets them as figures
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,13 +27,13 @@ import torch
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
-from hdr_iqa.errors import EvaluationError, WriteError
+from hdr_iqa.errors import EvaluationError
 from hdr_iqa.metrics import METRIC_NAMES
 from hdr_iqa.metrics.plots import png_bytes, scatter_figures
 from hdr_iqa.metrics.protocol import QUALITY_DIRECTION
 from hdr_iqa.metrics.report import print_summary
 from hdr_iqa.metrics.results import DatasetResult, results_table
-from hdr_iqa.utils.files import atomic_directory, atomic_write_text
+from hdr_iqa.utils.files import atomic_directory, atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -101,7 +99,7 @@ class ResultsWriter(pl.Callback):
             for name, text in files.items():
                 atomic_write_text(tmp / name, text)
             for name, figure in figures.items():
-                _write_bytes(tmp / f"scatter_{name}.png", png_bytes(figure))
+                atomic_write_bytes(tmp / f"scatter_{name}.png", png_bytes(figure))
         log.info("test results written to %s", results)
         log_scatter_plots(trainer, figures, results)
 
@@ -126,24 +124,6 @@ def log_scatter_plots(trainer: pl.Trainer, figures: dict[str, Figure], results: 
                 for name in figures
             }
             logger.experiment.log(images)
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file ``path`` (mode 0666 less the umask), fsync'ed; an
-    ``OSError`` becomes a :class:`~hdr_iqa.errors.WriteError` naming the file."""
-    try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(path, flags, 0o666)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        written = WriteError(f"cannot write {path}: {error.strerror or error}")
-        written.errno = error.errno
-        raise written from None
 
 
 def results_files(

@@ -32,7 +32,14 @@ _AT_FDCWD = -100
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
+    """Write ``text`` (UTF-8) to ``path`` so that readers see the old file or the new one, never
+    half (:func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half
+    (a temporary file in the same folder, fsync'ed, then renamed; mode 0666 less the umask).
 
     Raises:
         WriteError: the file cannot be written (the message names it and says why); the
@@ -45,8 +52,8 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     except OSError as error:
         raise _write_error(path, error) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
